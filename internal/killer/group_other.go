@@ -1,0 +1,86 @@
+//go:build unix && !linux
+
+package killer
+
+import (
+	"errors"
+	"fmt"
+	"syscall"
+
+	"golang.org/x/sys/unix"
+)
+
+// AdoptOrphans does nothing here: this system has no subreaper that pgrun
+// uses yet, so orphans go to init and pgrun cannot follow them.
+func AdoptOrphans() error { return nil }
+
+// group is the process group led by pgrun's child. Without a way to observe
+// the group after its leader is reaped, pgrun signals it only while the
+// leader is unreaped, and considers the tree gone with the leader.
+type group struct {
+	leader   int
+	exit     *Exit
+	released bool
+}
+
+// NewGroup returns the Tree of the process group led by leader, an unreaped
+// child of the caller that leads its own group. pidfd must be -1.
+func NewGroup(leader, pidfd int) Tree { return &group{leader: leader} }
+
+func (g *group) Signal(sig syscall.Signal) (bool, error) {
+	if g.exit != nil || g.released {
+		return false, nil
+	}
+	err := unix.Kill(-g.leader, sig)
+	if errors.Is(err, unix.ESRCH) || errors.Is(err, unix.EPERM) {
+		return false, nil
+	}
+	if err != nil {
+		return false, fmt.Errorf("signalling process group %d: %w", g.leader, err)
+	}
+	return true, nil
+}
+
+func (g *group) Reap() (bool, error) {
+	if g.exit != nil {
+		return true, nil
+	}
+	var ws syscall.WaitStatus
+	var ru syscall.Rusage
+	var pid int
+	err := retryEINTR(func() (err error) {
+		pid, err = syscall.Wait4(g.leader, &ws, syscall.WNOHANG, &ru)
+		return err
+	})
+	if err != nil {
+		return false, fmt.Errorf("wait4(%d): %w", g.leader, err)
+	}
+	if pid == g.leader {
+		g.exit = &Exit{Status: ws, Rusage: ru}
+	}
+	return g.exit != nil, nil
+}
+
+func (g *group) Alive() (bool, error) { return g.exit == nil, nil }
+
+func (g *group) Changed() <-chan struct{} { return nil }
+
+func (g *group) Release() (Exit, error) {
+	if g.released {
+		return Exit{}, ErrReleased
+	}
+	if g.exit == nil {
+		var ws syscall.WaitStatus
+		var ru syscall.Rusage
+		err := retryEINTR(func() error {
+			_, err := syscall.Wait4(g.leader, &ws, 0, &ru)
+			return err
+		})
+		if err != nil {
+			return Exit{}, fmt.Errorf("wait4(%d): %w", g.leader, err)
+		}
+		g.exit = &Exit{Status: ws, Rusage: ru}
+	}
+	g.released = true
+	return *g.exit, nil
+}

@@ -1,0 +1,67 @@
+// Package killer is pgrun's mechanism for finding, signalling and observing
+// the processes it started: how, on this operating system, a tree is reached
+// and how pgrun learns that it is gone. It decides nothing; internal/runner
+// chooses what to send and when.
+//
+// Every implementation keeps one rule: a process is signalled only while
+// pgrun can prove that the number still names a process it started. A
+// process group is signalled through its leader's pidfd, or by number only
+// while the leader is an unreaped child of pgrun (a group's number cannot be
+// reused while any member, even a zombie, exists). After [Tree.Release] a Tree
+// signals nothing.
+//
+// A Tree is not safe for concurrent use: one goroutine owns it, and that
+// goroutine must be the only one in the process that waits for children.
+package killer
+
+import (
+	"errors"
+	"syscall"
+)
+
+// Exit is how the leader (the command pgrun forked) ended.
+type Exit struct {
+	Status syscall.WaitStatus
+	Rusage syscall.Rusage
+}
+
+// Tree is the set of processes pgrun answers for, rooted at the command it
+// forked (the leader).
+type Tree interface {
+	// Signal sends sig to every live member of the tree. It reports whether
+	// any member was reached; a tree with nothing left to signal is not an
+	// error.
+	Signal(sig syscall.Signal) (reached bool, err error)
+
+	// Reap collects every child of pgrun that has exited and reports whether
+	// the leader has exited. It never blocks. The leader itself may be kept
+	// unreaped (a zombie) for as long as the tree needs it to signal safely;
+	// Release reaps it.
+	Reap() (leaderExited bool, err error)
+
+	// Alive reports whether any member of the tree other than an exited
+	// leader is still alive. It is exact only after Reap.
+	Alive() (bool, error)
+
+	// Changed delivers a value when the tree may have changed in a way that
+	// SIGCHLD does not announce. A nil channel (which never delivers) means
+	// SIGCHLD is enough.
+	Changed() <-chan struct{}
+
+	// Release reaps the leader, waiting for it if it has not exited yet,
+	// and returns how it ended. Afterwards the tree signals nothing and its
+	// resources are freed.
+	Release() (Exit, error)
+}
+
+// ErrReleased is returned by Release when it is called a second time.
+var ErrReleased = errors.New("killer: tree already released")
+
+// retryEINTR calls f until it fails with something other than EINTR.
+func retryEINTR(f func() error) error {
+	for {
+		if err := f(); !errors.Is(err, syscall.EINTR) {
+			return err
+		}
+	}
+}
