@@ -1,0 +1,266 @@
+package runner
+
+import (
+	"errors"
+	"os"
+	"os/signal"
+	"syscall"
+	"time"
+
+	"github.com/pgrun/pgrun/internal/killer"
+)
+
+// Run starts the command and supervises it until its process group is gone
+// (or, with OrphansKeep, until the command itself is gone), then reaps it
+// and returns the outcome. When Run returns, every child pgrun had is reaped
+// and nothing remains in the command's process group, except with
+// OrphansKeep.
+//
+// The returned error is a *StartError when the command could not be started
+// (nothing is left running then), or another error when pgrun itself failed;
+// in that case the group was sent KILL first.
+//
+// Run must be called from the main goroutine locked to the main OS thread
+// (runtime.LockOSThread in an init function): the kernel ties Pdeathsig to
+// the thread that forked, and only the main thread lives as long as pgrun.
+// Nothing else in the process may wait for children, and Run takes over the
+// signals pgrun receives until it returns.
+func Run(opts Options) (Result, error) {
+	if len(opts.Args) == 0 {
+		return Result{}, errors.New("runner: no command given")
+	}
+	// Listen before forking, so that no SIGCHLD or relayed signal is lost.
+	sigs := make(chan os.Signal, 128)
+	watchSignals(sigs)
+	defer signal.Stop(sigs)
+
+	if err := killer.AdoptOrphans(); err != nil {
+		return Result{}, err
+	}
+	var term terminal
+	if opts.Foreground {
+		term = foregroundTerminal()
+	}
+	pid, pidfd, err := start(opts.Args, sysProcAttr(opts.Foreground, term.held))
+	if err != nil {
+		return Result{}, err
+	}
+	s := &supervisor{opts: opts, tree: killer.NewGroup(pid, pidfd), sigs: sigs}
+	res, err := s.run()
+	term.restore(sigs)
+	return res, err
+}
+
+// watchSignals routes every signal pgrun handles to ch. A terminating
+// signal that pgrun's caller ignored stays ignored and is not relayed,
+// as in coreutils 9.10 (the Go runtime keeps that knowledge only for HUP and
+// INT; it has taken over the others by the time main runs).
+func watchSignals(ch chan<- os.Signal) {
+	sigs := []os.Signal{
+		syscall.SIGCHLD, syscall.SIGALRM, syscall.SIGWINCH, syscall.SIGCONT,
+		// Never let the terminal stop pgrun, nor a closed stderr kill it:
+		// either would leave the tree unsupervised.
+		syscall.SIGTTIN, syscall.SIGTTOU, syscall.SIGPIPE,
+	}
+	if !signal.Ignored(syscall.SIGTSTP) {
+		sigs = append(sigs, syscall.SIGTSTP)
+	}
+	for _, sig := range terminating {
+		if !signal.Ignored(sig) {
+			sigs = append(sigs, sig)
+		}
+	}
+	signal.Notify(ch, sigs...)
+}
+
+// supervisor is the event loop of one run. It alone waits for children and
+// sends signals, so the order of reaping and signalling is its to decide.
+type supervisor struct {
+	opts Options
+	tree killer.Tree
+	sigs chan os.Signal
+
+	grace  *time.Timer
+	graceC <-chan time.Time // nil until the grace period is armed
+
+	exited     bool // the command has exited
+	timedOut   bool // the deadline passed
+	signalled  bool // a terminating signal was sent to the group
+	graceArmed bool
+	escalated  bool // KILL was sent on escalation
+	killed     bool // KILL reached a process
+	cleaned    bool // the orphans policy was applied
+}
+
+func (s *supervisor) run() (Result, error) {
+	var deadline <-chan time.Time
+	if s.opts.Timeout > 0 {
+		t := time.NewTimer(s.opts.Timeout)
+		defer t.Stop()
+		deadline = t.C
+	}
+	defer func() {
+		if s.grace != nil {
+			s.grace.Stop()
+		}
+	}()
+	err := s.reap()
+	for err == nil {
+		var done bool
+		if done, err = s.settle(); done || err != nil {
+			break
+		}
+		select {
+		case sig := <-s.sigs:
+			err = s.handle(sig.(syscall.Signal))
+		case <-deadline:
+			deadline = nil
+			err = s.expire()
+		case <-s.graceC:
+			err = s.escalate()
+		case <-s.tree.Changed():
+		}
+	}
+	if err != nil {
+		// Never leave a tree behind because pgrun failed.
+		s.tree.Signal(syscall.SIGKILL)
+		s.tree.Release()
+		return Result{}, err
+	}
+	exit, err := s.tree.Release()
+	if err != nil {
+		return Result{}, err
+	}
+	return s.result(exit), nil
+}
+
+// settle reports whether the run is over, and applies the orphans policy the
+// first time the command is found exited with its group still alive.
+func (s *supervisor) settle() (bool, error) {
+	if !s.exited {
+		return false, nil
+	}
+	if s.opts.Orphans == OrphansKeep {
+		return true, nil
+	}
+	alive, err := s.tree.Alive()
+	if err != nil || !alive {
+		return !alive, err
+	}
+	if s.opts.Orphans == OrphansKill && !s.cleaned && !s.signalled {
+		s.cleaned = true
+		return false, s.send(s.opts.Signal, Cleanup)
+	}
+	return false, nil
+}
+
+func (s *supervisor) handle(sig syscall.Signal) error {
+	switch sig {
+	case syscall.SIGCHLD:
+		return s.reap()
+	case syscall.SIGALRM:
+		return s.expire()
+	case syscall.SIGPIPE, syscall.SIGTTIN, syscall.SIGTTOU:
+		return nil
+	case syscall.SIGWINCH, syscall.SIGCONT:
+		_, err := s.tree.Signal(sig)
+		return err
+	case syscall.SIGTSTP:
+		return s.suspend()
+	}
+	if s.graceArmed && !s.escalated && (sig == syscall.SIGINT || sig == syscall.SIGTERM) {
+		return s.escalate() // asked twice: do not make the caller wait
+	}
+	return s.send(sig, Relay)
+}
+
+func (s *supervisor) reap() error {
+	exited, err := s.tree.Reap()
+	s.exited = s.exited || exited
+	return err
+}
+
+// expire handles the deadline: the termination signal, or KILL once the
+// escalation has happened.
+func (s *supervisor) expire() error {
+	s.timedOut = true
+	sig := s.opts.Signal
+	if s.escalated {
+		sig = syscall.SIGKILL
+	}
+	return s.send(sig, Deadline)
+}
+
+func (s *supervisor) escalate() error {
+	s.escalated = true
+	s.graceC = nil
+	return s.send(syscall.SIGKILL, Escalation)
+}
+
+// suspend stops the command's group and then pgrun itself, as Ctrl-Z would
+// stop a job. The command runs in another session, where a terminal's TSTP
+// would be discarded (its group is orphaned), so it gets STOP. The CONT
+// that resumes pgrun is relayed like any other.
+func (s *supervisor) suspend() error {
+	if _, err := s.tree.Signal(syscall.SIGSTOP); err != nil {
+		return err
+	}
+	return syscall.Kill(os.Getpid(), syscall.SIGSTOP)
+}
+
+// send signals the group, follows up with CONT so that stopped members act
+// on the signal, and arms the grace period at the first signal sent.
+func (s *supervisor) send(sig syscall.Signal, why Reason) error {
+	reached, err := s.tree.Signal(sig)
+	if err != nil {
+		return err
+	}
+	if sig != syscall.SIGKILL && sig != syscall.SIGCONT {
+		if _, err := s.tree.Signal(syscall.SIGCONT); err != nil {
+			return err
+		}
+	}
+	s.signalled = true
+	if sig == syscall.SIGKILL && reached {
+		s.killed = true
+	}
+	if s.opts.OnEvent != nil {
+		s.opts.OnEvent(Event{Signal: sig, Reason: why, Reached: reached})
+	}
+	if sig != syscall.SIGKILL && s.opts.Grace > 0 && !s.graceArmed {
+		s.graceArmed = true
+		s.grace = time.NewTimer(s.opts.Grace)
+		s.graceC = s.grace.C
+	}
+	return nil
+}
+
+// result maps the command's end to pgrun's, as coreutils timeout does.
+func (s *supervisor) result(exit killer.Exit) Result {
+	ws := exit.Status
+	r := Result{
+		Status:     ws,
+		Rusage:     exit.Rusage,
+		TimedOut:   s.timedOut,
+		Killed:     s.killed,
+		CoreDumped: ws.CoreDump(),
+	}
+	own := ws.ExitStatus()
+	if ws.Signaled() {
+		own = 128 + int(ws.Signal())
+	}
+	switch {
+	case s.timedOut && s.opts.PreserveStatus:
+		r.ExitCode = own
+	case s.timedOut && s.killed:
+		r.ExitCode = ExitKilled
+	case s.timedOut:
+		r.ExitCode = ExitTimedOut
+	default:
+		r.ExitCode = own
+		if ws.Signaled() {
+			r.Signal = ws.Signal()
+		}
+	}
+	return r
+}

@@ -1,0 +1,77 @@
+package runner
+
+import (
+	"errors"
+	"os"
+	"strings"
+	"syscall"
+
+	"golang.org/x/sys/unix"
+)
+
+// defaultPath is what glibc's execvp searches when PATH is unset.
+const defaultPath = "/bin:/usr/bin"
+
+// lookPath finds name the way glibc's execvp(3) does: a name with a slash
+// is used as is; otherwise every PATH entry is tried in order, an empty
+// entry meaning the current directory. A candidate that exists but cannot
+// be executed (a directory, no execute permission) is skipped; if nothing
+// is found the error is EACCES when such a candidate was seen, else ENOENT.
+func lookPath(name string) (string, error) {
+	if name == "" {
+		return "", syscall.ENOENT
+	}
+	if strings.Contains(name, "/") {
+		return name, nil
+	}
+	path, ok := os.LookupEnv("PATH")
+	if !ok {
+		path = defaultPath
+	}
+	denied := false
+	for _, dir := range strings.Split(path, ":") {
+		cand := name
+		if dir != "" {
+			cand = dir + "/" + name
+		}
+		st, err := os.Stat(cand)
+		switch {
+		case err != nil:
+			continue
+		case st.Mode().IsRegular() && unix.Faccessat(unix.AT_FDCWD, cand, unix.X_OK, unix.AT_EACCESS) == nil:
+			if dir == "" {
+				cand = "./" + name
+			}
+			return cand, nil
+		default:
+			denied = true
+		}
+	}
+	if denied {
+		return "", syscall.EACCES
+	}
+	return "", syscall.ENOENT
+}
+
+// start forks and executes args with pgrun's standard streams, looked up
+// with lookPath. Like execvp, a file the kernel cannot execute for want of
+// a #! line (ENOEXEC) is run by /bin/sh. It returns the child's pid and,
+// where the system has them, its pidfd (else -1).
+func start(args []string, attr *syscall.SysProcAttr) (pid, pidfd int, err error) {
+	path, err := lookPath(args[0])
+	if err != nil {
+		return 0, -1, &StartError{Name: args[0], Err: err}
+	}
+	pidfd = -1
+	setPidfd(attr, &pidfd)
+	pa := &syscall.ProcAttr{Env: os.Environ(), Files: []uintptr{0, 1, 2}, Sys: attr}
+	pid, err = syscall.ForkExec(path, args, pa)
+	if errors.Is(err, syscall.ENOEXEC) {
+		sh := append([]string{"/bin/sh", path}, args[1:]...)
+		pid, err = syscall.ForkExec("/bin/sh", sh, pa)
+	}
+	if err != nil {
+		return 0, -1, &StartError{Name: args[0], Err: err}
+	}
+	return pid, pidfd, nil
+}

@@ -1,0 +1,40 @@
+package runner
+
+import (
+	"os"
+	"os/signal"
+	"syscall"
+
+	"golang.org/x/sys/unix"
+)
+
+// terminal remembers who owned the terminal on fd 0 before the command's
+// group was given it.
+type terminal struct {
+	owner int  // the foreground process group to give the terminal back to
+	held  bool // pgrun's group was in the foreground: the command gets it
+}
+
+// foregroundTerminal reports whether pgrun's process group is the
+// foreground group of the terminal on fd 0. Only then may the command's
+// group take the terminal: a background pgrun must never steal it.
+func foregroundTerminal() terminal {
+	owner, err := unix.IoctlGetInt(0, unix.TIOCGPGRP)
+	if err != nil || owner != unix.Getpgrp() {
+		return terminal{}
+	}
+	return terminal{owner: owner, held: true}
+}
+
+// restore gives the terminal back to its owner. pgrun is then a background
+// process of the terminal, so tcsetpgrp would raise SIGTTOU, which pgrun
+// catches (catching does not prevent the stop-or-fail); ignoring the signal
+// around the call is what lets it through.
+func (t terminal) restore(ch chan<- os.Signal) {
+	if !t.held {
+		return
+	}
+	signal.Ignore(syscall.SIGTTOU)
+	unix.IoctlSetPointerInt(0, unix.TIOCSPGRP, t.owner)
+	signal.Notify(ch, syscall.SIGTTOU)
+}
