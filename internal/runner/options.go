@@ -108,6 +108,9 @@ type Event struct {
 	Signal  syscall.Signal
 	Reason  Reason
 	Reached bool // at least one process received it
+	// Leftovers is set when the command had already exited: the signal
+	// went to what it left behind in its group.
+	Leftovers bool
 }
 
 // Result says how the run ended and how pgrun should end.

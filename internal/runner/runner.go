@@ -45,7 +45,7 @@ func Run(opts Options) (Result, error) {
 	if err != nil {
 		return Result{}, err
 	}
-	s := &supervisor{opts: opts, tree: killer.NewGroup(pid, pidfd), sigs: sigs}
+	s := &supervisor{opts: opts, tree: killer.NewGroup(pid, pidfd), sigs: sigs, pid: pid, term: term}
 	res, err := s.run()
 	term.restore(sigs)
 	return res, err
@@ -79,6 +79,8 @@ type supervisor struct {
 	opts Options
 	tree killer.Tree
 	sigs chan os.Signal
+	pid  int      // the command, leader of the group
+	term terminal // the terminal the command's group was given, if any
 
 	grace  *time.Timer
 	graceC <-chan time.Time // nil until the grace period is armed
@@ -157,6 +159,9 @@ func (s *supervisor) settle() (bool, error) {
 func (s *supervisor) handle(sig syscall.Signal) error {
 	switch sig {
 	case syscall.SIGCHLD:
+		if s.term.held && commandStopped(s.pid) {
+			return s.stopWithCommand()
+		}
 		return s.reap()
 	case syscall.SIGALRM:
 		return s.expire()
@@ -208,6 +213,22 @@ func (s *supervisor) suspend() error {
 	return syscall.Kill(os.Getpid(), syscall.SIGSTOP)
 }
 
+// stopWithCommand follows a command that was stopped at the terminal its
+// group owns (Ctrl-Z): pgrun gives the terminal back and stops too, so the
+// shell sees its job stopped; once continued in the foreground it hands the
+// terminal to the command's group again and continues it.
+func (s *supervisor) stopWithCommand() error {
+	s.term.restore(s.sigs)
+	if err := syscall.Kill(os.Getpid(), syscall.SIGSTOP); err != nil {
+		return err
+	}
+	s.term.handBack(s.pid, s.sigs)
+	if _, err := s.tree.Signal(syscall.SIGCONT); err != nil {
+		return err
+	}
+	return s.reap()
+}
+
 // send signals the group, follows up with CONT so that stopped members act
 // on the signal, and arms the grace period at the first signal sent.
 func (s *supervisor) send(sig syscall.Signal, why Reason) error {
@@ -225,7 +246,7 @@ func (s *supervisor) send(sig syscall.Signal, why Reason) error {
 		s.killed = true
 	}
 	if s.opts.OnEvent != nil {
-		s.opts.OnEvent(Event{Signal: sig, Reason: why, Reached: reached})
+		s.opts.OnEvent(Event{Signal: sig, Reason: why, Reached: reached, Leftovers: s.exited})
 	}
 	if sig != syscall.SIGKILL && s.opts.Grace > 0 && !s.graceArmed {
 		s.graceArmed = true

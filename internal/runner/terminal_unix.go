@@ -26,15 +26,27 @@ func foregroundTerminal() terminal {
 	return terminal{owner: owner, held: true}
 }
 
-// restore gives the terminal back to its owner. pgrun is then a background
-// process of the terminal, so tcsetpgrp would raise SIGTTOU, which pgrun
-// catches (catching does not prevent the stop-or-fail); ignoring the signal
-// around the call is what lets it through.
+// restore gives the terminal back to its owner.
 func (t terminal) restore(ch chan<- os.Signal) {
-	if !t.held {
-		return
+	if t.held {
+		setForeground(t.owner, ch)
 	}
+}
+
+// handBack gives the terminal to the command's group again after pgrun was
+// resumed, if pgrun was resumed in the foreground (fg, not bg).
+func (t terminal) handBack(pgid int, ch chan<- os.Signal) {
+	if t.held && foregroundTerminal().held {
+		setForeground(pgid, ch)
+	}
+}
+
+// setForeground makes pgid the terminal's foreground group. pgrun may be a
+// background process of the terminal by then, so tcsetpgrp raises SIGTTOU,
+// which pgrun catches (catching does not let the call through); ignoring
+// the signal around the call does.
+func setForeground(pgid int, ch chan<- os.Signal) {
 	signal.Ignore(syscall.SIGTTOU)
-	unix.IoctlSetPointerInt(0, unix.TIOCSPGRP, t.owner)
+	unix.IoctlSetPointerInt(0, unix.TIOCSPGRP, pgid)
 	signal.Notify(ch, syscall.SIGTTOU)
 }
