@@ -157,6 +157,13 @@ func TestGroupNeverSignalsRecycledPid(t *testing.T) {
 		}
 		return exited && g.exit != nil
 	})
+	// Let the kernel go on from where it was afterwards, so that other
+	// tests running now do not see their own pids recycled.
+	last, err := os.ReadFile("/proc/sys/kernel/ns_last_pid")
+	if err != nil {
+		t.Skipf("cannot read the last pid: %v", err)
+	}
+	defer os.WriteFile("/proc/sys/kernel/ns_last_pid", last, 0)
 	var other int
 	for try := 0; try < 20 && other != pid; try++ {
 		if other != 0 {
