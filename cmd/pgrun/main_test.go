@@ -1,0 +1,280 @@
+package main
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/rogpeppe/go-internal/testscript"
+)
+
+func TestMain(m *testing.M) {
+	testscript.Main(m, map[string]func(){
+		"pgrun": func() { os.Exit(run(os.Args)) },
+	})
+}
+
+// scale multiplies every duration the scripts use, for slow machines:
+// PGRUN_TEST_SCALE=3 go test ./...
+func scale() float64 {
+	if s, err := strconv.ParseFloat(os.Getenv("PGRUN_TEST_SCALE"), 64); err == nil && s > 0 {
+		return s
+	}
+	return 1
+}
+
+func scaled(d time.Duration) time.Duration { return time.Duration(float64(d) * scale()) }
+
+// seconds formats d for a shell or a pgrun DURATION.
+func seconds(d time.Duration) string { return strconv.FormatFloat(d.Seconds(), 'f', -1, 64) }
+
+func TestScript(t *testing.T) {
+	helpers, err := filepath.Abs("../../testdata/helpers")
+	if err != nil {
+		t.Fatal(err)
+	}
+	testscript.Run(t, testscript.Params{
+		Dir:                 "../../testdata/script",
+		RequireExplicitExec: true,
+		RequireUniqueNames:  true,
+		Setup: func(env *testscript.Env) error {
+			env.Setenv("HELPERS", helpers)
+			// LONG outlives any test: a process still running after it is
+			// a leak. It is bounded so that a leak fails, never hangs.
+			env.Setenv("LONG", seconds(scaled(30*time.Second)))
+			// SHORT is a deadline that passes at once on any machine.
+			env.Setenv("SHORT", seconds(scaled(200*time.Millisecond)))
+			// GRACE is a grace period long enough to notice when it is
+			// (or is not) waited for.
+			env.Setenv("GRACE", seconds(scaled(500*time.Millisecond)))
+			return nil
+		},
+		Cmds: map[string]func(ts *testscript.TestScript, neg bool, args []string){
+			"status":    cmdStatus,
+			"waitfile":  cmdWaitfile,
+			"gone":      cmdGone,
+			"alive":     cmdAlive,
+			"nogroup":   cmdNogroup,
+			"killgroup": cmdKillgroup,
+			"signal":    cmdSignal,
+			"lines":     cmdLines,
+		},
+	})
+}
+
+// status WANT command [args...] runs command and checks how it ended: WANT
+// is an exit code, or a signal name (TERM, KILL...) it must have died of.
+func cmdStatus(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) < 2 {
+		ts.Fatalf("usage: status CODE|SIGNAL command [args...]")
+	}
+	err := ts.Exec(args[1], args[2:]...)
+	got := "0"
+	var ee *exec.ExitError
+	switch {
+	case errors.As(err, &ee):
+		ws := ee.Sys().(syscall.WaitStatus)
+		if ws.Signaled() {
+			got = signalName(ws.Signal())
+		} else {
+			got = strconv.Itoa(ws.ExitStatus())
+		}
+	case err != nil:
+		ts.Fatalf("%v", err)
+	}
+	if got != args[0] {
+		ts.Fatalf("%s ended with %s, want %s", args[1], got, args[0])
+	}
+}
+
+// waitfile FILE... waits until every FILE exists: the scripts' way to say
+// "ready".
+func cmdWaitfile(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) == 0 {
+		ts.Fatalf("usage: waitfile FILE...")
+	}
+	deadline := time.Now().Add(scaled(30 * time.Second))
+	for _, f := range args {
+		for {
+			if _, err := os.Stat(ts.MkAbs(f)); err == nil {
+				break
+			}
+			if time.Now().After(deadline) {
+				ts.Fatalf("%s did not appear", f)
+			}
+			time.Sleep(10 * time.Millisecond)
+		}
+	}
+}
+
+// readPids reads the pids listed (separated by white space) in files.
+func readPids(ts *testscript.TestScript, files []string) []int {
+	var pids []int
+	for _, f := range files {
+		for _, field := range strings.Fields(ts.ReadFile(f)) {
+			pid, err := strconv.Atoi(field)
+			if err != nil || pid <= 0 {
+				ts.Fatalf("%s: bad pid %q", f, field)
+			}
+			pids = append(pids, pid)
+		}
+	}
+	if len(pids) == 0 {
+		ts.Fatalf("no pids in %s", strings.Join(files, " "))
+	}
+	return pids
+}
+
+// procState returns the state letter of pid in /proc, or 0 if it does not
+// exist.
+func procState(pid int) (state byte, pgid int) {
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+	if err != nil {
+		return 0, 0
+	}
+	f := strings.Fields(string(b[bytes.LastIndexByte(b, ')')+1:]))
+	pgid, _ = strconv.Atoi(f[2])
+	return f[0][0], pgid
+}
+
+// describe says what process pid is, for a failure message.
+func describe(pid int) string {
+	stat, _ := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+	cmdline, _ := os.ReadFile(fmt.Sprintf("/proc/%d/cmdline", pid))
+	return fmt.Sprintf("[%s| %s]", strings.TrimSpace(string(stat)), bytes.ReplaceAll(cmdline, []byte{0}, []byte{' '}))
+}
+
+// running reports whether pid is a live (not zombie) process started by
+// this script. Pids are recycled, by other tests too, so a process counts as
+// the script's only if it inherited the script's $WORK.
+func running(ts *testscript.TestScript, pid int) bool {
+	st, _ := procState(pid)
+	if st == 0 || st == 'Z' || st == 'X' {
+		return false
+	}
+	env, err := os.ReadFile(fmt.Sprintf("/proc/%d/environ", pid))
+	if err != nil {
+		return false // gone meanwhile
+	}
+	want := []byte("WORK=" + ts.Getenv("WORK"))
+	for _, kv := range bytes.Split(env, []byte{0}) {
+		if bytes.Equal(kv, want) {
+			return true
+		}
+	}
+	return false
+}
+
+// gone PIDFILE... checks, at once, that no process listed is running (a
+// zombie counts as gone). pgrun promises this when it returns, so there is
+// no waiting.
+func cmdGone(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) == 0 {
+		ts.Fatalf("usage: gone PIDFILE...")
+	}
+	pids := readPids(ts, args)
+	var alive []string
+	for _, pid := range pids {
+		if running(ts, pid) {
+			alive = append(alive, describe(pid))
+		}
+	}
+	if len(alive) > 0 {
+		ts.Fatalf("%d of %d processes still running: %s", len(alive), len(pids), strings.Join(alive, " "))
+	}
+	ts.Logf("all %d processes gone", len(pids))
+}
+
+// alive PIDFILE... checks that every process listed is running.
+func cmdAlive(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) == 0 {
+		ts.Fatalf("usage: alive PIDFILE...")
+	}
+	for _, pid := range readPids(ts, args) {
+		if !running(ts, pid) {
+			ts.Fatalf("process %d is not running", pid)
+		}
+	}
+}
+
+// nogroup PIDFILE checks that no process of this script is running in the
+// process group whose id is the (first) pid in PIDFILE: the command's
+// group, when the command wrote its own pid ($$).
+func cmdNogroup(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) != 1 {
+		ts.Fatalf("usage: nogroup PIDFILE")
+	}
+	pgid := readPids(ts, args)[0]
+	if pids := groupMembers(ts, pgid); len(pids) > 0 {
+		ts.Fatalf("process %s of group %d is still running", describe(pids[0]), pgid)
+	}
+}
+
+// groupMembers lists the running processes of this script in group pgid.
+func groupMembers(ts *testscript.TestScript, pgid int) []int {
+	names, err := os.ReadDir("/proc")
+	ts.Check(err)
+	var pids []int
+	for _, n := range names {
+		pid, err := strconv.Atoi(n.Name())
+		if err != nil {
+			continue
+		}
+		if _, g := procState(pid); g == pgid && running(ts, pid) {
+			pids = append(pids, pid)
+		}
+	}
+	return pids
+}
+
+// killgroup PIDFILE SIGKILLs every process of this script in the process
+// group whose id is in PIDFILE: the clean-up of a test that leaves
+// processes running on purpose.
+func cmdKillgroup(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) != 1 {
+		ts.Fatalf("usage: killgroup PIDFILE")
+	}
+	for _, pid := range groupMembers(ts, readPids(ts, args)[0]) {
+		syscall.Kill(pid, syscall.SIGKILL)
+	}
+}
+
+// signal SIGNAL sends SIGNAL to the background command started last.
+func cmdSignal(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) != 1 {
+		ts.Fatalf("usage: signal SIGNAL")
+	}
+	sig, err := parseSignal(args[0])
+	ts.Check(err)
+	bg := ts.BackgroundCmds()
+	if len(bg) == 0 {
+		ts.Fatalf("no background command")
+	}
+	ts.Check(bg[len(bg)-1].Process.Signal(sig))
+}
+
+// lines N PATTERN checks that exactly N lines of stderr contain PATTERN.
+func cmdLines(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) != 2 {
+		ts.Fatalf("usage: lines N SUBSTRING")
+	}
+	want, err := strconv.Atoi(args[0])
+	ts.Check(err)
+	got := 0
+	for _, l := range strings.Split(ts.ReadFile("stderr"), "\n") {
+		if strings.Contains(l, args[1]) {
+			got++
+		}
+	}
+	if got != want {
+		ts.Fatalf("%d lines of stderr contain %q, want %d", got, args[1], want)
+	}
+}

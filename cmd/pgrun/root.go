@@ -1,0 +1,254 @@
+package main
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
+
+	"github.com/pgrun/pgrun/internal/runner"
+)
+
+// defaultGrace is how long the tree gets between the first signal and KILL
+// unless -k says otherwise. GNU timeout never escalates by default; pgrun
+// does, because a tree that ignores TERM must not outlive it.
+const defaultGrace = 5 * time.Second
+
+// flags holds what the command line set.
+type flags struct {
+	timeout        time.Duration
+	signal         syscall.Signal
+	grace          time.Duration
+	preserveStatus bool
+	foreground     bool
+	verbose        bool
+	orphans        runner.Orphans
+}
+
+const longHelp = `Start COMMAND, and kill it and every process of its process group if it
+is still running after DURATION. A drop-in for GNU timeout(1) that leaves
+nothing behind: when pgrun returns, no process of the command's group is
+left running and every child is reaped.
+
+DURATION is a number with an optional suffix: 's' for seconds (the
+default), 'm' for minutes, 'h' for hours or 'd' for days, or a Go duration
+such as 500ms or 1m30s. 0 disables the timeout (and, for --kill-after,
+the escalation to KILL).
+
+Upon timeout, send the TERM signal (or the --signal) and CONT to the whole
+group, then KILL after the grace period (--kill-after, 5s by default).
+INT, TERM, HUP, QUIT, USR1, USR2 and the other terminating signals sent to
+pgrun are passed on to the group the same way.
+
+Exit status:
+  124  if COMMAND times out, and --preserve-status is not given
+  125  if pgrun itself fails
+  126  if COMMAND is found but cannot be invoked
+  127  if COMMAND cannot be found
+  137  if COMMAND (or a process of its group) had to be KILLed after a timeout
+  -    the exit status of COMMAND otherwise; if it died of a signal, pgrun
+       dies of the same signal`
+
+// newRootCmd builds the pgrun command. What it runs is left in *res and
+// *err by its RunE, so that run can decide how to end.
+func newRootCmd(prog string, stderr io.Writer, res *runner.Result, runErr *error) *cobra.Command {
+	f := flags{signal: syscall.SIGTERM, grace: defaultGrace}
+	cmd := &cobra.Command{
+		Use:                   "pgrun [OPTION]... DURATION COMMAND [ARG]...\n  pgrun [OPTION]... --timeout DURATION [--] COMMAND [ARG]...",
+		Short:                 "Run a command with a time limit and kill its whole process tree",
+		Long:                  longHelp,
+		Version:               versionString(),
+		DisableFlagsInUseLine: true,
+		SilenceErrors:         true,
+		SilenceUsage:          true,
+		CompletionOptions:     cobra.CompletionOptions{DisableDefaultCmd: true},
+		Args: func(cmd *cobra.Command, args []string) error {
+			need := 2
+			if cmd.Flags().Changed("timeout") {
+				need = 1
+			}
+			if len(args) < need {
+				return &usageError{}
+			}
+			return nil
+		},
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if !cmd.Flags().Changed("timeout") {
+				d, err := parseDuration(args[0])
+				if err != nil {
+					return err
+				}
+				f.timeout, args = d, args[1:]
+			}
+			opts := runner.Options{
+				Args:           args,
+				Timeout:        f.timeout,
+				Signal:         f.signal,
+				Grace:          f.grace,
+				PreserveStatus: f.preserveStatus,
+				Foreground:     f.foreground,
+				Orphans:        f.orphans,
+			}
+			if f.verbose {
+				opts.OnEvent = func(ev runner.Event) { reportEvent(stderr, prog, args[0], ev) }
+			}
+			*res, *runErr = runner.Run(opts)
+			return nil
+		},
+	}
+	cmd.SetVersionTemplate(prog + " {{.Version}}\n")
+	cmd.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return err })
+
+	fs := cmd.Flags()
+	fs.SetInterspersed(false)
+	fs.SortFlags = false
+	fs.VarP(&durationValue{&f.timeout}, "timeout", "t", "run COMMAND for at most `DURATION` (instead of the DURATION operand)")
+	fs.VarP(&signalValue{&f.signal}, "signal", "s", "the `SIGNAL` to send on timeout: a name (TERM, SIGTERM, RTMIN+1) or a number")
+	grace := &durationValue{&f.grace}
+	fs.VarP(grace, "kill-after", "k", "send KILL `DURATION` after the first signal (default 5s; 0 disables)")
+	fs.Var(grace, "grace", "same as --kill-after")
+	fs.BoolVarP(&f.preserveStatus, "preserve-status", "p", false, "exit with the command's status even after a timeout")
+	fs.BoolVarP(&f.foreground, "foreground", "f", false, "let COMMAND read the terminal: keep it in pgrun's session and\ngive it the terminal (its process group is still killed on timeout)")
+	fs.Var(&orphansValue{&f.orphans}, "orphans", "when COMMAND exits first, `kill`, wait for, or keep the rest of its group")
+	fs.BoolVarP(&f.verbose, "verbose", "v", false, "report every signal sent, on stderr")
+	cmd.InitDefaultHelpFlag()
+	cmd.InitDefaultVersionFlag()
+	return cmd
+}
+
+// run is pgrun: it parses argv, runs the command and returns the exit code,
+// or dies of the signal the command died of.
+func run(argv []string) int {
+	prog, stderr := argv[0], io.Writer(os.Stderr)
+	var res runner.Result
+	var runErr error
+	cmd := newRootCmd(prog, stderr, &res, &runErr)
+	args, err := normalizeArgs(cmd.Flags(), argv[1:])
+	if err == nil {
+		cmd.SetArgs(args)
+		err = cmd.Execute()
+	}
+	if err != nil {
+		return reportUsage(stderr, prog, err)
+	}
+	if cmd.Flags().Changed("help") || cmd.Flags().Changed("version") {
+		return 0
+	}
+	var startErr *runner.StartError
+	switch {
+	case errors.As(runErr, &startErr):
+		fmt.Fprintf(stderr, "%s: failed to run command %s: %s\n", prog, quote(startErr.Name), strerror(startErr.Err))
+		return startErr.ExitCode()
+	case runErr != nil:
+		fmt.Fprintf(stderr, "%s: %v\n", prog, runErr)
+		return runner.ExitCanceled
+	}
+	if res.CoreDumped {
+		fmt.Fprintf(stderr, "%s: the monitored command dumped core\n", prog)
+	}
+	if res.Signal != 0 {
+		return dieOf(res.Signal)
+	}
+	return res.ExitCode
+}
+
+// reportUsage prints a command-line error as timeout(1) does and returns 125.
+func reportUsage(w io.Writer, prog string, err error) int {
+	var (
+		usage *usageError
+		dur   *durationError
+		sig   *signalError
+		orph  *orphansError
+	)
+	switch {
+	case errors.As(err, &dur):
+		fmt.Fprintf(w, "%s: invalid time interval %s\n", prog, quote(dur.Text))
+	case errors.As(err, &sig):
+		fmt.Fprintf(w, "%s: %s: invalid signal\n", prog, quote(sig.Text))
+	case errors.As(err, &orph):
+		fmt.Fprintf(w, "%s: invalid argument %s for '--orphans'\nValid arguments are:\n", prog, quote(orph.Text))
+		for _, o := range runner.OrphanPolicies() {
+			fmt.Fprintf(w, "  - '%s'\n", o)
+		}
+	case errors.As(err, &usage):
+		if usage.Msg != "" {
+			fmt.Fprintf(w, "%s: %s\n", prog, usage.Msg)
+		}
+	default:
+		fmt.Fprintf(w, "%s: %v\n", prog, err)
+	}
+	fmt.Fprintf(w, "Try '%s --help' for more information.\n", prog)
+	return runner.ExitCanceled
+}
+
+// reportEvent prints one -v line, in timeout(1)'s words where it has them.
+func reportEvent(w io.Writer, prog, command string, ev runner.Event) {
+	target := "command"
+	if ev.Leftovers {
+		target = "processes left by command"
+	}
+	fmt.Fprintf(w, "%s: sending signal %s to %s %s\n", prog, signalName(ev.Signal), target, quote(command))
+}
+
+// strerror spells an errno as the C library does ("No such file or
+// directory"); Go's texts are the same but start in lower case.
+func strerror(err error) string {
+	s := err.Error()
+	var errno syscall.Errno
+	if errors.As(err, &errno) && s != "" {
+		s = strings.ToUpper(s[:1]) + s[1:]
+	}
+	return s
+}
+
+// durationValue, signalValue and orphansValue check an option's value when
+// it is met, so errors come in command-line order, as with getopt.
+type durationValue struct{ d *time.Duration }
+
+func (v *durationValue) String() string { return v.d.String() }
+func (v *durationValue) Type() string   { return "duration" }
+func (v *durationValue) Set(s string) error {
+	d, err := parseDuration(s)
+	if err == nil {
+		*v.d = d
+	}
+	return err
+}
+
+type signalValue struct{ sig *syscall.Signal }
+
+func (v *signalValue) String() string { return signalName(*v.sig) }
+func (v *signalValue) Type() string   { return "signal" }
+func (v *signalValue) Set(s string) error {
+	sig, err := parseSignal(s)
+	if err == nil {
+		*v.sig = sig
+	}
+	return err
+}
+
+type orphansError struct{ Text string }
+
+func (e *orphansError) Error() string { return "invalid argument " + e.Text + " for --orphans" }
+
+type orphansValue struct{ o *runner.Orphans }
+
+func (v *orphansValue) String() string { return v.o.String() }
+func (v *orphansValue) Type() string   { return "policy" }
+func (v *orphansValue) Set(s string) error {
+	for _, o := range runner.OrphanPolicies() {
+		if s == o.String() {
+			*v.o = o
+			return nil
+		}
+	}
+	return &orphansError{Text: s}
+}
+
+var _ pflag.Value = (*durationValue)(nil)
