@@ -61,6 +61,7 @@ func newRootCmd(prog string, stderr io.Writer, res *runner.Result, runErr *error
 	f := flags{signal: syscall.SIGTERM, grace: defaultGrace}
 	cmd := &cobra.Command{
 		Use:                   "pgrun [OPTION]... DURATION COMMAND [ARG]...\n  pgrun [OPTION]... --timeout DURATION [--] COMMAND [ARG]...",
+		Example:               "  pgrun 900 pytest -n auto\n  pgrun --timeout 15m --grace 10s -- make test",
 		Short:                 "Run a command with a time limit and kill its whole process tree",
 		Long:                  longHelp,
 		Version:               versionString(),
@@ -102,7 +103,10 @@ func newRootCmd(prog string, stderr io.Writer, res *runner.Result, runErr *error
 			return nil
 		},
 	}
-	cmd.SetVersionTemplate(prog + " {{.Version}}\n")
+	cmd.SetVersionTemplate("pgrun {{.Version}}\n")
+	cmd.SetUsageTemplate(usageTemplate)
+	cmd.SetHelpTemplate("{{.UsageString}}\n{{.Long}}\n\nExamples:\n{{.Example}}\n")
+	cobra.AddTemplateFunc("options", optionsHelp)
 	cmd.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return err })
 
 	fs := cmd.Flags()
@@ -115,11 +119,44 @@ func newRootCmd(prog string, stderr io.Writer, res *runner.Result, runErr *error
 	fs.Var(grace, "grace", "same as --kill-after")
 	fs.BoolVarP(&f.preserveStatus, "preserve-status", "p", false, "exit with the command's status even after a timeout")
 	fs.BoolVarP(&f.foreground, "foreground", "f", false, "let COMMAND read the terminal: keep it in pgrun's session and\ngive it the terminal (its process group is still killed on timeout)")
-	fs.Var(&orphansValue{&f.orphans}, "orphans", "when COMMAND exits first, `kill`, wait for, or keep the rest of its group")
+	fs.Var(&orphansValue{&f.orphans}, "orphans", "`POLICY` for the rest of COMMAND's group when COMMAND exits first:\nkill it (the default), wait for it, or keep it running")
 	fs.BoolVarP(&f.verbose, "verbose", "v", false, "report every signal sent, on stderr")
 	cmd.InitDefaultHelpFlag()
 	cmd.InitDefaultVersionFlag()
 	return cmd
+}
+
+// usageTemplate lays out --help like coreutils' own: usage lines first,
+// then what pgrun does, then the options.
+const usageTemplate = `Usage:
+  {{.UseLine}}
+
+Options:
+{{options .LocalFlags}}`
+
+// optionsHelp lists the options, one per line with its argument, in the
+// order they were defined, without pflag's type and default decorations
+// (the descriptions say the defaults that matter).
+func optionsHelp(fs *pflag.FlagSet) string {
+	var b strings.Builder
+	fs.VisitAll(func(f *pflag.Flag) {
+		name := "    "
+		if f.Shorthand != "" {
+			name = "-" + f.Shorthand + ", "
+		}
+		name += "--" + f.Name
+		arg, usage := pflag.UnquoteUsage(f)
+		if f.NoOptDefVal == "" {
+			name += " " + strings.ToUpper(arg)
+		}
+		for i, line := range strings.Split(usage, "\n") {
+			if i > 0 {
+				name = ""
+			}
+			fmt.Fprintf(&b, "  %-26s %s\n", name, line)
+		}
+	})
+	return b.String()
 }
 
 // run is pgrun: it parses argv, runs the command and returns the exit code,
