@@ -53,6 +53,24 @@ func lookPath(name string) (string, error) {
 	return "", syscall.ENOENT
 }
 
+// sysProcAttr places the command: its own session by default, or (fg) a new
+// group of pgrun's session, given the terminal on fd 0 when tty is set.
+// Where the system can, the command is killed if pgrun dies first
+// (Pdeathsig); the kernel ties that to the forking thread, which is why Run
+// must run on the locked main thread.
+func sysProcAttr(fg, tty bool) *syscall.SysProcAttr {
+	a := &syscall.SysProcAttr{}
+	if fg {
+		a.Setpgid = true
+		a.Foreground = tty
+		a.Ctty = 0
+	} else {
+		a.Setsid = true
+	}
+	setPdeathsig(a)
+	return a
+}
+
 // start forks and executes args with pgrun's standard streams, looked up
 // with lookPath. Like execvp, a file the kernel cannot execute for want of
 // a #! line (ENOEXEC) is run by /bin/sh. It returns the child's pid and,
