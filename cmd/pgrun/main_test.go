@@ -61,6 +61,7 @@ func TestScript(t *testing.T) {
 			"status":    cmdStatus,
 			"waitfile":  cmdWaitfile,
 			"gone":      cmdGone,
+			"waitgone":  cmdWaitgone,
 			"alive":     cmdAlive,
 			"nogroup":   cmdNogroup,
 			"killgroup": cmdKillgroup,
@@ -191,6 +192,24 @@ func cmdGone(ts *testscript.TestScript, neg bool, args []string) {
 		ts.Fatalf("%d of %d processes still running: %s", len(alive), len(pids), strings.Join(alive, " "))
 	}
 	ts.Logf("all %d processes gone", len(pids))
+}
+
+// waitgone PIDFILE... waits until no process listed is running: for what
+// ends asynchronously, where gone would race. It gives up after a third of
+// $LONG, so a process that merely lived out its life does not pass.
+func cmdWaitgone(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) == 0 {
+		ts.Fatalf("usage: waitgone PIDFILE...")
+	}
+	deadline := time.Now().Add(scaled(10 * time.Second))
+	for _, pid := range readPids(ts, args) {
+		for running(ts, pid) {
+			if time.Now().After(deadline) {
+				ts.Fatalf("process %s is still running", describe(pid))
+			}
+			time.Sleep(10 * time.Millisecond)
+		}
+	}
 }
 
 // alive PIDFILE... checks that every process listed is running.
