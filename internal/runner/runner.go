@@ -82,16 +82,14 @@ type supervisor struct {
 	pid  int      // the command, leader of the group
 	term terminal // the terminal the command's group was given, if any
 
-	grace  *time.Timer
-	graceC <-chan time.Time // nil until the grace period is armed
+	grace  *time.Timer      // nil until the first signal starts the grace period
+	graceC <-chan time.Time // grace's channel while it runs, else nil
 
-	exited     bool // the command has exited
-	timedOut   bool // the deadline passed
-	signalled  bool // a terminating signal was sent to the group
-	graceArmed bool
-	escalated  bool // KILL was sent on escalation
-	killed     bool // KILL reached a process
-	cleaned    bool // the orphans policy was applied
+	exited    bool // the command has exited
+	timedOut  bool // the deadline passed
+	signalled bool // a terminating signal was sent to the group
+	escalated bool // KILL was sent on escalation
+	killed    bool // KILL reached a process
 }
 
 func (s *supervisor) run() (Result, error) {
@@ -149,8 +147,7 @@ func (s *supervisor) settle() (bool, error) {
 	if err != nil || !alive {
 		return !alive, err
 	}
-	if s.opts.Orphans == OrphansKill && !s.cleaned && !s.signalled {
-		s.cleaned = true
+	if s.opts.Orphans == OrphansKill && !s.signalled {
 		return false, s.send(s.opts.Signal, Cleanup)
 	}
 	return false, nil
@@ -173,7 +170,7 @@ func (s *supervisor) handle(sig syscall.Signal) error {
 	case syscall.SIGTSTP:
 		return s.suspend()
 	}
-	if s.graceArmed && !s.escalated && (sig == syscall.SIGINT || sig == syscall.SIGTERM) {
+	if s.grace != nil && !s.escalated && (sig == syscall.SIGINT || sig == syscall.SIGTERM) {
 		return s.escalate() // asked twice: do not make the caller wait
 	}
 	return s.send(sig, Relay)
@@ -248,8 +245,7 @@ func (s *supervisor) send(sig syscall.Signal, why Reason) error {
 	if s.opts.OnEvent != nil {
 		s.opts.OnEvent(Event{Signal: sig, Reason: why, Reached: reached, Leftovers: s.exited})
 	}
-	if sig != syscall.SIGKILL && s.opts.Grace > 0 && !s.graceArmed {
-		s.graceArmed = true
+	if sig != syscall.SIGKILL && s.opts.Grace > 0 && s.grace == nil {
 		s.grace = time.NewTimer(s.opts.Grace)
 		s.graceC = s.grace.C
 	}
