@@ -14,11 +14,18 @@ import (
 	"time"
 
 	"github.com/rogpeppe/go-internal/testscript"
+
+	"github.com/pgrun/pgrun/internal/killer"
 )
 
 func TestMain(m *testing.M) {
 	testscript.Main(m, map[string]func(){
-		"pgrun": func() { os.Exit(run(os.Args)) },
+		"pgrun": func() {
+			if os.Getenv("PGRUN_TEST_GROUPS") == "pinned" {
+				killer.DisablePidfdGroups()
+			}
+			os.Exit(run(os.Args))
+		},
 	})
 }
 
@@ -36,7 +43,19 @@ func scaled(d time.Duration) time.Duration { return time.Duration(float64(d) * s
 // seconds formats d for a shell or a pgrun DURATION.
 func seconds(d time.Duration) string { return strconv.FormatFloat(d.Seconds(), 'f', -1, 64) }
 
+// TestScript runs every script twice: with the process group signalled
+// through the leader's pidfd (Linux 6.9+), and the way older kernels need,
+// with the leader kept unreaped (what Debian 12's 6.1 gets).
 func TestScript(t *testing.T) {
+	for _, groups := range []string{"pidfd", "pinned"} {
+		t.Run(groups, func(t *testing.T) {
+			t.Parallel()
+			runScripts(t, groups)
+		})
+	}
+}
+
+func runScripts(t *testing.T, groups string) {
 	helpers, err := filepath.Abs("../../testdata/helpers")
 	if err != nil {
 		t.Fatal(err)
@@ -45,8 +64,16 @@ func TestScript(t *testing.T) {
 		Dir:                 "../../testdata/script",
 		RequireExplicitExec: true,
 		RequireUniqueNames:  true,
+		// [pinned]: this run keeps the leader unreaped (see TestScript).
+		Condition: func(cond string) (bool, error) {
+			if cond == "pinned" {
+				return groups == "pinned", nil
+			}
+			return false, fmt.Errorf("unknown condition %q", cond)
+		},
 		Setup: func(env *testscript.Env) error {
 			env.Setenv("HELPERS", helpers)
+			env.Setenv("PGRUN_TEST_GROUPS", groups)
 			// LONG outlives any test: a process still running after it is
 			// a leak. It is bounded so that a leak fails, never hangs.
 			env.Setenv("LONG", seconds(scaled(30*time.Second)))

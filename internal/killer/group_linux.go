@@ -40,12 +40,20 @@ type group struct {
 	released bool
 }
 
+// pidfdGroups is whether NewGroup may use PIDFD_SIGNAL_PROCESS_GROUP.
+var pidfdGroups = true
+
+// DisablePidfdGroups makes every later NewGroup behave as on Linux before
+// 6.9: the leader stays unreaped and the group is signalled by number. It
+// exists so that tests can run that path on any kernel.
+func DisablePidfdGroups() { pidfdGroups = false }
+
 // NewGroup returns the Tree of the process group led by leader, an unreaped
 // child of the caller that leads its own group. pidfd is the leader's pidfd,
 // or -1; the Tree owns it from now on.
 func NewGroup(leader, pidfd int) Tree {
 	g := &group{leader: leader, pidfd: pidfd}
-	if pidfd >= 0 {
+	if pidfd >= 0 && pidfdGroups {
 		// The leader is unreaped, so the group is not empty: EINVAL here can
 		// only mean that the kernel does not know the flag.
 		g.viaPidfd = unix.PidfdSendSignal(pidfd, 0, nil, unix.PIDFD_SIGNAL_PROCESS_GROUP) == nil

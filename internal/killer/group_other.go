@@ -14,6 +14,9 @@ import (
 // uses yet, so orphans go to init and pgrun cannot follow them.
 func AdoptOrphans() error { return nil }
 
+// DisablePidfdGroups does nothing: there are no pidfds here.
+func DisablePidfdGroups() {}
+
 // group is the process group led by pgrun's child. Without a way to observe
 // the group after its leader is reaped, pgrun signals it only while the
 // leader is unreaped, and considers the tree gone with the leader.
