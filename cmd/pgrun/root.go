@@ -64,7 +64,7 @@ func newRootCmd(prog string, stderr io.Writer, res *runner.Result, runErr *error
 		Example:               "  pgrun 900 pytest -n auto\n  pgrun --timeout 15m --grace 10s -- make test",
 		Short:                 "Run a command with a time limit and kill its whole process tree",
 		Long:                  longHelp,
-		Version:               versionString(),
+		Version:               "(see versionString)", // non-empty: cobra adds --version
 		DisableFlagsInUseLine: true,
 		SilenceErrors:         true,
 		SilenceUsage:          true,
@@ -103,7 +103,9 @@ func newRootCmd(prog string, stderr io.Writer, res *runner.Result, runErr *error
 			return nil
 		},
 	}
-	cmd.SetVersionTemplate("pgrun {{.Version}}\n")
+	// Read the build information only when --version asks for it.
+	cobra.AddTemplateFunc("version", versionString)
+	cmd.SetVersionTemplate("pgrun {{version}}\n")
 	cmd.SetUsageTemplate(usageTemplate)
 	cmd.SetHelpTemplate("{{.UsageString}}\n{{.Long}}\n\nExamples:\n{{.Example}}\n")
 	cobra.AddTemplateFunc("options", optionsHelp)

@@ -35,7 +35,6 @@ func children() ([]int, error) {
 // procStat is the part of /proc/PID/stat that pgrun reads.
 type procStat struct {
 	State byte
-	Ppid  int
 	Pgid  int
 }
 
@@ -54,12 +53,11 @@ func readStat(pid int) (procStat, error) {
 	if len(f) < 3 || len(f[0]) != 1 {
 		return procStat{}, fmt.Errorf("/proc/%d/stat: malformed", pid)
 	}
-	ppid, err1 := strconv.Atoi(string(f[1]))
-	pgid, err2 := strconv.Atoi(string(f[2]))
-	if err1 != nil || err2 != nil {
+	pgid, err := strconv.Atoi(string(f[2]))
+	if err != nil {
 		return procStat{}, fmt.Errorf("/proc/%d/stat: malformed", pid)
 	}
-	return procStat{State: f[0][0], Ppid: ppid, Pgid: pgid}, nil
+	return procStat{State: f[0][0], Pgid: pgid}, nil
 }
 
 // groupHasLiveMember reports whether a process other than the leader, and
