@@ -26,7 +26,35 @@ func TestMain(m *testing.M) {
 			}
 			os.Exit(run(os.Args))
 		},
+		"escape": escape,
 	})
+}
+
+// escape setsid|setpgid COMMAND [ARG...] leaves the process group, into a
+// new session or a new group of the same session, then executes COMMAND:
+// what daemons and some test runners do.
+func escape() {
+	if len(os.Args) < 3 {
+		fmt.Fprintln(os.Stderr, "usage: escape setsid|setpgid COMMAND [ARG...]")
+		os.Exit(2)
+	}
+	var err error
+	switch os.Args[1] {
+	case "setsid":
+		_, err = syscall.Setsid()
+	case "setpgid":
+		err = syscall.Setpgid(0, 0)
+	default:
+		err = fmt.Errorf("unknown way out %q", os.Args[1])
+	}
+	if err == nil {
+		var path string
+		if path, err = exec.LookPath(os.Args[2]); err == nil {
+			err = syscall.Exec(path, os.Args[2:], os.Environ())
+		}
+	}
+	fmt.Fprintln(os.Stderr, "escape:", err)
+	os.Exit(2)
 }
 
 // scale multiplies every duration the scripts use, for slow machines:
@@ -177,7 +205,12 @@ func procState(pid int) (state byte, pgid int) {
 func describe(pid int) string {
 	stat, _ := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
 	cmdline, _ := os.ReadFile(fmt.Sprintf("/proc/%d/cmdline", pid))
-	return fmt.Sprintf("[%s| %s]", strings.TrimSpace(string(stat)), bytes.ReplaceAll(cmdline, []byte{0}, []byte{' '}))
+	f := strings.Fields(string(stat[bytes.LastIndexByte(stat, ')')+1:]))
+	if len(f) < 5 {
+		return strconv.Itoa(pid) + " (gone)"
+	}
+	return fmt.Sprintf("%d (state %s, ppid %s, pgid %s, sid %s: %s)", pid, f[0], f[1], f[2], f[3],
+		bytes.TrimSpace(bytes.ReplaceAll(cmdline, []byte{0}, []byte{' '})))
 }
 
 // running reports whether pid is a live (not zombie) process started by

@@ -149,7 +149,7 @@ func (g *group) reapOthers() error {
 		}
 		reaped := false
 		for _, pid := range pids {
-			if pid == g.leader {
+			if pid == g.leader && g.exit == nil {
 				continue
 			}
 			var ws syscall.WaitStatus
@@ -192,6 +192,28 @@ func (g *group) Alive() (bool, error) {
 }
 
 func (g *group) Changed() <-chan struct{} { return nil }
+
+// canSignal reports whether Signal still reaches the group.
+func (g *group) canSignal() bool { return !g.released && (g.viaPidfd || g.exit == nil) }
+
+// reapLeader reaps an exited leader once the rest of the group is gone (its
+// number need not be pinned any longer), keeping its exit for Release.
+func (g *group) reapLeader() error {
+	if g.exit != nil || !g.exited {
+		return nil
+	}
+	var ws syscall.WaitStatus
+	var ru syscall.Rusage
+	err := retryEINTR(func() error {
+		_, err := syscall.Wait4(g.leader, &ws, 0, &ru)
+		return err
+	})
+	if err != nil {
+		return fmt.Errorf("wait4(%d): %w", g.leader, err)
+	}
+	g.exit = &Exit{Status: ws, Rusage: ru}
+	return nil
+}
 
 func (g *group) Release() (Exit, error) {
 	if g.released {

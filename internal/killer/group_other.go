@@ -87,3 +87,7 @@ func (g *group) Release() (Exit, error) {
 	g.released = true
 	return *g.exit, nil
 }
+
+// NewTree is NewGroup here: without a subreaper, processes that leave the
+// group cannot be followed.
+func NewTree(leader, pidfd int) Tree { return NewGroup(leader, pidfd) }

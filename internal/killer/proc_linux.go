@@ -13,13 +13,19 @@ import (
 // come and go, so the list is a hint: callers must loop until an
 // authoritative condition holds.
 func children() ([]int, error) {
-	tasks, err := os.ReadDir("/proc/self/task")
+	return childrenOf("self")
+}
+
+// childrenOf lists the children of process pid ("self" for pgrun), with
+// the same caveat as children.
+func childrenOf(pid string) ([]int, error) {
+	tasks, err := os.ReadDir("/proc/" + pid + "/task")
 	if err != nil {
-		return nil, fmt.Errorf("listing threads: %w", err)
+		return nil, fmt.Errorf("listing threads of %s: %w", pid, err)
 	}
 	var pids []int
 	for _, t := range tasks {
-		b, err := os.ReadFile("/proc/self/task/" + t.Name() + "/children")
+		b, err := os.ReadFile("/proc/" + pid + "/task/" + t.Name() + "/children")
 		if err != nil {
 			continue // the thread exited
 		}
@@ -35,6 +41,7 @@ func children() ([]int, error) {
 // procStat is the part of /proc/PID/stat that pgrun reads.
 type procStat struct {
 	State byte
+	Ppid  int
 	Pgid  int
 }
 
@@ -53,11 +60,12 @@ func readStat(pid int) (procStat, error) {
 	if len(f) < 3 || len(f[0]) != 1 {
 		return procStat{}, fmt.Errorf("/proc/%d/stat: malformed", pid)
 	}
-	pgid, err := strconv.Atoi(string(f[2]))
-	if err != nil {
+	ppid, err1 := strconv.Atoi(string(f[1]))
+	pgid, err2 := strconv.Atoi(string(f[2]))
+	if err1 != nil || err2 != nil {
 		return procStat{}, fmt.Errorf("/proc/%d/stat: malformed", pid)
 	}
-	return procStat{State: f[0][0], Pgid: pgid}, nil
+	return procStat{State: f[0][0], Ppid: ppid, Pgid: pgid}, nil
 }
 
 // groupHasLiveMember reports whether a process other than the leader, and

@@ -45,7 +45,7 @@ func Run(opts Options) (Result, error) {
 	if err != nil {
 		return Result{}, err
 	}
-	s := &supervisor{opts: opts, tree: killer.NewGroup(pid, pidfd), sigs: sigs, pid: pid, term: term}
+	s := &supervisor{opts: opts, tree: killer.NewTree(pid, pidfd), sigs: sigs, pid: pid, term: term}
 	res, err := s.run()
 	term.restore(sigs)
 	return res, err

@@ -5,10 +5,8 @@
 # it, then does THEN:
 #   WIDTH  background sleepers started by this shell
 #   DEPTH  length of a chain of nested shells below it, the last one sleeping
-#   THEN   ready  (default) create ./ready, then wait for the children
-#          alarm  send ALRM to pgrun (this shell's parent): its deadline
-#          TERM, INT, HUP...  send that signal to pgrun, then wait
-#          exit   exit 5 at once, leaving the whole tree behind
+#   THEN   what to do then (see then.sh; ready by default), after which
+#          it waits for its children
 # Environment: IGNORE_TERM=1: this shell and every sleeper ignore TERM.
 #              STOP=1: every sleeper is stopped (SIGSTOP).
 # Files: ./leader holds this shell's pid, which is its process group id;
@@ -35,10 +33,5 @@ if [ "$depth" -gt 0 ]; then
 	sh "$HELPERS/chain.sh" "$depth" > /dev/null 2>&1 &
 	read -r _ < chain.fifo # the last link says it is there
 fi
-case $then in
-ready) touch ready ;;
-alarm) kill -ALRM $PPID ;;
-exit) exit 5 ;;
-*) kill -"$then" $PPID ;;
-esac
+sh "$HELPERS/then.sh" "$then" $PPID || exit $?
 wait

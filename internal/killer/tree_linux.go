@@ -1,0 +1,202 @@
+package killer
+
+import (
+	"errors"
+	"fmt"
+	"strconv"
+	"syscall"
+	"time"
+
+	"golang.org/x/sys/unix"
+)
+
+// NewTree returns the Tree of everything pgrun started: the process group
+// led by leader, and every other live descendant of pgrun. Processes that
+// leave the group (setsid, setpgid, a daemon's double fork) are reached
+// too: as pgrun is the child subreaper (AdoptOrphans, before forking), all
+// of them stay pgrun's descendants, and the tree is gone exactly when pgrun
+// has no child left.
+//
+// Descendants outside the group are found by walking /proc from pgrun's
+// children and are signalled through pidfds verified to name them, never
+// by bare pid. KILL is repeated, walk after walk, until no descendant is
+// alive, so a process forking while it is killed does not slip through.
+func NewTree(leader, pidfd int) Tree {
+	return &tree{g: NewGroup(leader, pidfd).(*group)}
+}
+
+type tree struct{ g *group }
+
+// maxKillRounds bounds the walk-and-KILL rounds: a tree that is still
+// forking after that many is beyond what pgrun can stop this way.
+const maxKillRounds = 100
+
+func (t *tree) Signal(sig syscall.Signal) (bool, error) {
+	if sig == syscall.SIGKILL {
+		return t.kill()
+	}
+	reached, err := t.g.Signal(sig)
+	if err != nil {
+		return reached, err
+	}
+	procs, err := descendants()
+	defer closeAll(procs)
+	viaGroup := t.g.canSignal()
+	for _, p := range procs {
+		if viaGroup && p.pgid == t.g.leader {
+			continue // the group signal reached it
+		}
+		if unix.PidfdSendSignal(p.fd, sig, nil, 0) == nil {
+			reached = true
+		}
+	}
+	return reached, err
+}
+
+// kill sends KILL to the group (atomic for its members, forks in flight
+// included), then walks and KILLs the descendants until none is alive.
+func (t *tree) kill() (bool, error) {
+	reached, err := t.g.Signal(syscall.SIGKILL)
+	if err != nil {
+		return reached, err
+	}
+	for round := 0; round < maxKillRounds; round++ {
+		procs, err := descendants()
+		if err != nil || len(procs) == 0 {
+			closeAll(procs)
+			return reached, err
+		}
+		for _, p := range procs {
+			if unix.PidfdSendSignal(p.fd, syscall.SIGKILL, nil, 0) == nil {
+				reached = true
+			}
+		}
+		waitExit(procs, time.Second)
+		closeAll(procs)
+	}
+	return reached, fmt.Errorf("processes still appearing after %d rounds of KILL", maxKillRounds)
+}
+
+func (t *tree) Reap() (bool, error) { return t.g.Reap() }
+
+func (t *tree) Alive() (bool, error) {
+	if alive, err := t.g.Alive(); alive || err != nil {
+		return alive, err
+	}
+	// The group is gone: a leader kept to pin its number can go.
+	if err := t.g.reapLeader(); err != nil {
+		return false, err
+	}
+	return hasChildren()
+}
+
+func (t *tree) Changed() <-chan struct{} { return nil }
+
+func (t *tree) Release() (Exit, error) { return t.g.Release() }
+
+// hasChildren reports whether pgrun has any child, alive or exited: the
+// authoritative test, where the children files are only hints.
+func hasChildren() (bool, error) {
+	var info unix.Siginfo
+	err := retryEINTR(func() error {
+		return unix.Waitid(unix.P_ALL, 0, &info, unix.WEXITED|unix.WNOHANG|unix.WNOWAIT, nil)
+	})
+	switch {
+	case errors.Is(err, unix.ECHILD):
+		return false, nil
+	case err != nil:
+		return false, fmt.Errorf("waitid: %w", err)
+	}
+	return true, nil
+}
+
+// proc is a live descendant of pgrun, held by a pidfd.
+type proc struct {
+	pid, pgid, fd int
+}
+
+// descendants lists pgrun's live descendants, each with a pidfd verified
+// to name it: a child's pid cannot be reused while pgrun has not reaped it;
+// below, a process counts as the child of a listed parent only if, after
+// its pidfd was opened and its /proc entry read, both it and the parent
+// are still alive and the entry names that parent.
+func descendants() ([]proc, error) {
+	roots, err := children()
+	if err != nil {
+		return nil, err
+	}
+	var out []proc
+	for _, pid := range roots {
+		if p, ok := open(pid, 0, -1); ok {
+			out = append(out, p)
+		}
+	}
+	for i := 0; i < len(out); i++ {
+		parent := out[i]
+		kids, err := childrenOf(strconv.Itoa(parent.pid))
+		if err != nil {
+			continue // it exited meanwhile; its children come to pgrun
+		}
+		for _, pid := range kids {
+			if p, ok := open(pid, parent.pid, parent.fd); ok {
+				out = append(out, p)
+			}
+		}
+	}
+	return out, nil
+}
+
+// open returns pid's pidfd if pid is alive and, when ppid is not 0, still
+// the child of the process ppid held by ppidfd.
+func open(pid, ppid, ppidfd int) (proc, bool) {
+	fd, err := unix.PidfdOpen(pid, 0)
+	if err != nil {
+		return proc{}, false
+	}
+	st, err := readStat(pid)
+	ok := err == nil && st.State != 'Z' && st.State != 'X' && alive(fd) &&
+		(ppid == 0 || (st.Ppid == ppid && alive(ppidfd)))
+	if !ok {
+		unix.Close(fd)
+		return proc{}, false
+	}
+	return proc{pid: pid, pgid: st.Pgid, fd: fd}, true
+}
+
+// alive reports whether the process behind pidfd has not exited.
+func alive(pidfd int) bool {
+	fds := []unix.PollFd{{Fd: int32(pidfd), Events: unix.POLLIN}}
+	n, err := unix.Poll(fds, 0)
+	return err == nil && n == 0
+}
+
+// waitExit waits until every process in procs has exited, or for at most d.
+func waitExit(procs []proc, d time.Duration) {
+	deadline := time.Now().Add(d)
+	fds := make([]unix.PollFd, len(procs))
+	for i, p := range procs {
+		fds[i] = unix.PollFd{Fd: int32(p.fd), Events: unix.POLLIN}
+	}
+	for len(fds) > 0 {
+		left := time.Until(deadline)
+		if left <= 0 {
+			return
+		}
+		if _, err := unix.Poll(fds, int(left.Milliseconds())+1); err != nil && !errors.Is(err, unix.EINTR) {
+			return
+		}
+		live := fds[:0]
+		for _, f := range fds {
+			if f.Revents == 0 {
+				live = append(live, unix.PollFd{Fd: f.Fd, Events: unix.POLLIN})
+			}
+		}
+		fds = live
+	}
+}
+
+func closeAll(procs []proc) {
+	for _, p := range procs {
+		unix.Close(p.fd)
+	}
+}
