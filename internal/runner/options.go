@@ -5,8 +5,9 @@
 //
 // It is Unix only. The command runs in a new session (or, with
 // [Options.Foreground], a new process group of pgrun's session), with pgrun's
-// own standard streams and environment. Processes that leave the command's
-// process group (setsid, setpgid) are not reached yet.
+// own standard streams and environment. "The group" below is the tree that
+// internal/killer reaches: on Linux the process group and every descendant
+// that left it.
 //
 // Run never prints and never exits: it reports [Event]s and returns a
 // [Result] that says how pgrun should end.
