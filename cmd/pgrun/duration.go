@@ -7,7 +7,8 @@ import (
 	"time"
 )
 
-// durationError is an invalid DURATION, as written.
+// durationError is an invalid DURATION, kept as written (the caller quotes
+// it).
 type durationError struct{ Text string }
 
 func (e *durationError) Error() string { return "invalid time interval " + e.Text }
@@ -15,11 +16,14 @@ func (e *durationError) Error() string { return "invalid time interval " + e.Tex
 // maxDuration stands for "never": what an overflowing DURATION saturates to.
 const maxDuration = time.Duration(math.MaxInt64)
 
-// parseDuration reads a DURATION: first as GNU timeout does (a C strtod
-// number, decimal or hexadecimal, optionally followed by one of the
-// suffixes s, m, h, d), then as a Go duration ("1m30s"). The result is
-// rounded up to the nanosecond; a positive value below 1ns is 1ns
-// (coreutils 9.7), an overflow saturates. It is never negative.
+// parseDuration reads a DURATION as GNU timeout does: a number as C's
+// strtod reads it in the C locale (decimal or hexadecimal, with an
+// exponent, or inf), then at most one of the suffixes s, m, h, d. The value
+// is rounded up to the nanosecond, exactly: a positive value below 1ns is
+// 1ns (coreutils 9.7), one beyond the range of time.Duration saturates to
+// maxDuration, and zero (also -0) is 0, which callers take as "no limit".
+// When the GNU form does not fit, a non-negative Go duration ("1m30s",
+// "500ms") is accepted too. The error is a *durationError.
 func parseDuration(s string) (time.Duration, error) {
 	if d, ok := parseGNUDuration(s); ok {
 		return d, nil
@@ -30,23 +34,33 @@ func parseDuration(s string) (time.Duration, error) {
 	return 0, &durationError{Text: s}
 }
 
-var suffixSeconds = map[string]int64{"": 1, "s": 1, "m": 60, "h": 60 * 60, "d": 24 * 60 * 60}
+// unitSeconds maps the suffix that may follow the number to its length.
+func unitSeconds(suffix string) (int64, bool) {
+	switch suffix {
+	case "", "s":
+		return 1, true
+	case "m":
+		return 60, true
+	case "h":
+		return 60 * 60, true
+	case "d":
+		return 24 * 60 * 60, true
+	}
+	return 0, false
+}
 
 func parseGNUDuration(s string) (time.Duration, bool) {
-	rest := strings.TrimLeft(s, " \t\n\v\f\r")
-	neg := false
-	if rest != "" && (rest[0] == '+' || rest[0] == '-') {
-		neg, rest = rest[0] == '-', rest[1:]
-	}
-	num, n := scanFloat(rest)
-	unit, ok := suffixSeconds[rest[n:]]
-	if n == 0 || !ok || num.nan {
+	num, n := scanStrtod(s)
+	if n == 0 {
 		return 0, false
 	}
+	unit, ok := unitSeconds(s[n:])
 	switch {
+	case !ok || num.nan:
+		return 0, false
 	case num.isZero():
-		return 0, true // -0 is not negative
-	case neg:
+		return 0, true // -0 is not below 0
+	case num.neg:
 		return 0, false
 	case num.inf:
 		return maxDuration, true
@@ -54,155 +68,204 @@ func parseGNUDuration(s string) (time.Duration, bool) {
 	return num.ceilNanoseconds(unit), true
 }
 
-// float is a number as C's strtod reads it: mant × radix^exp, radix 10
-// or 2 (for hexadecimal input), kept exact.
-type float struct {
-	mant     big.Int
-	exp      int64
-	binary   bool // radix 2
-	inf, nan bool
+// strtodNumber is a number as strtod reads it, kept exact: for a finite
+// one, (-1)^neg × digits × radix^exp, where digits are the significant
+// digits in base 10, or in base 16 (then radix is 2).
+type strtodNumber struct {
+	neg, inf, nan bool
+	hex           bool
+	digits        string // no leading or trailing zeros; "" is zero
+	exp           int64  // within ±(expLimit + 4×len(input))
 }
 
-func (f *float) isZero() bool { return !f.inf && !f.nan && f.mant.Sign() == 0 }
+func (x *strtodNumber) isZero() bool { return !x.inf && !x.nan && x.digits == "" }
 
-// expLimit bounds exponents: beyond it the value over- or underflows
-// whatever the mantissa (whose length is bounded by the input's).
+// expLimit clamps written exponents. Any exponent beyond it over- or
+// underflows whatever the digits, as their count is bounded by the input's
+// length, so clamping changes no result and keeps the arithmetic small.
 const expLimit = 1 << 40
 
-// scanFloat reads the longest prefix of s that strtod would read as an
-// unsigned number (after the sign), and returns it with its length (0:
-// none).
-func scanFloat(s string) (f float, n int) {
-	lower := strings.ToLower(s)
+// scanStrtod reads the longest prefix of s that C's strtod reads in the C
+// locale, and returns the number with the prefix length; 0 if there is
+// none.
+func scanStrtod(s string) (x strtodNumber, n int) {
+	i := 0
+	for i < len(s) && isCSpace(s[i]) {
+		i++
+	}
+	if i < len(s) && (s[i] == '+' || s[i] == '-') {
+		x.neg = s[i] == '-'
+		i++
+	}
+	rest := s[i:]
 	switch {
-	case strings.HasPrefix(lower, "infinity"):
-		return float{inf: true}, len("infinity")
-	case strings.HasPrefix(lower, "inf"):
-		return float{inf: true}, len("inf")
-	case strings.HasPrefix(lower, "nan"):
-		return float{nan: true}, len("nan")
+	case hasPrefixFold(rest, "infinity"):
+		x.inf = true
+		return x, i + len("infinity")
+	case hasPrefixFold(rest, "inf"):
+		x.inf = true
+		return x, i + len("inf")
+	case hasPrefixFold(rest, "nan"):
+		// strtod may read a "(chars)" too, but NaN is invalid anyway.
+		x.nan = true
+		return x, i + len("nan")
 	}
-	if len(s) > 2 && s[0] == '0' && (s[1] == 'x' || s[1] == 'X') {
-		if f, n := scanMantissa(s[2:], 16); n > 0 {
-			f.binary = true
-			f.exp *= 4
-			e, m := scanExponent(s[2+n:], 'p')
-			f.exp += e
-			return f, 2 + n + m
+	if len(rest) > 2 && rest[0] == '0' && (rest[1]|0x20) == 'x' {
+		if m := x.scanMantissa(rest[2:], true); m > 0 {
+			e, k := scanExponent(rest[2+m:], 'p')
+			x.exp += e
+			return x, i + 2 + m + k
 		}
-		// "0x" without hex digits: strtod reads the "0" alone.
+		// "0x" with no hex digit: strtod reads the "0" only.
 	}
-	f, n = scanMantissa(s, 10)
-	if n == 0 {
-		return f, 0
+	m := x.scanMantissa(rest, false)
+	if m == 0 {
+		return strtodNumber{}, 0
 	}
-	e, m := scanExponent(s[n:], 'e')
-	f.exp += e
-	return f, n + m
+	e, k := scanExponent(rest[m:], 'e')
+	x.exp += e
+	return x, i + m + k
 }
 
-// scanMantissa reads digits with at most one radix point, at least one
-// digit in all; exp is minus the number of digits after the point.
-func scanMantissa(s string, base int) (f float, n int) {
-	var digits []byte
-	point := false
+// scanMantissa reads digits with at most one radix point among them, at
+// least one digit in all, sets x.hex, x.digits and x.exp (the power of the
+// radix implied by the point and the dropped trailing zeros), and returns
+// the length read (0: none).
+func (x *strtodNumber) scanMantissa(s string, hex bool) int {
+	var (
+		b       strings.Builder
+		n       int
+		ndigits int
+		point   bool
+		zeros   int64 // trailing zeros held back
+	)
+	step := int64(1) // exponent weight of one digit
+	if hex {
+		step = 4
+	}
 	for ; n < len(s); n++ {
 		c := s[n]
 		if c == '.' && !point {
 			point = true
 			continue
 		}
-		if !isDigit(c, base) {
+		if !isRadixDigit(c, hex) {
 			break
 		}
-		digits = append(digits, c)
+		ndigits++
 		if point {
-			f.exp--
+			x.exp -= step
+		}
+		switch {
+		case c == '0' && b.Len() == 0:
+			// leading zero: no value
+		case c == '0':
+			zeros++
+		default:
+			for ; zeros > 0; zeros-- {
+				b.WriteByte('0')
+			}
+			b.WriteByte(c)
 		}
 	}
-	if len(digits) == 0 {
-		return float{}, 0
+	if ndigits == 0 {
+		return 0
 	}
-	f.mant.SetString(string(digits), base)
-	return f, n
+	x.hex = hex
+	x.digits = b.String()
+	x.exp += zeros * step
+	return n
 }
 
-func isDigit(c byte, base int) bool {
-	switch {
-	case '0' <= c && c <= '9':
-		return true
-	case base == 16:
-		c |= 0x20
-		return 'a' <= c && c <= 'f'
-	}
-	return false
-}
-
-// scanExponent reads an exponent introduced by mark (either case), with an
-// optional sign and at least one decimal digit; otherwise it reads nothing.
-// The value is clamped to ±expLimit.
+// scanExponent reads an exponent introduced by mark (in either case): an
+// optional sign and at least one decimal digit; otherwise nothing. The
+// value is clamped to ±expLimit.
 func scanExponent(s string, mark byte) (exp int64, n int) {
-	if len(s) < 2 || (s[0]|0x20) != mark {
+	if len(s) < 2 || s[0]|0x20 != mark {
 		return 0, 0
 	}
-	i, neg := 1, false
+	i := 1
+	neg := s[i] == '-'
 	if s[i] == '+' || s[i] == '-' {
-		neg = s[i] == '-'
 		i++
 	}
 	start := i
 	for ; i < len(s) && '0' <= s[i] && s[i] <= '9'; i++ {
-		if exp < expLimit {
-			exp = exp*10 + int64(s[i]-'0')
-		}
+		exp = min(exp*10+int64(s[i]-'0'), expLimit)
 	}
 	if i == start {
 		return 0, 0
 	}
-	exp = min(exp, expLimit)
 	if neg {
 		exp = -exp
 	}
 	return exp, i
 }
 
-// ceilNanoseconds is ⌈f × unit × 10⁹⌉ for a finite f > 0, clamped to
+// ceilNanoseconds is ⌈x × unit × 10⁹⌉ for a finite x > 0, clamped to
 // [1ns, maxDuration].
-func (f *float) ceilNanoseconds(unit int64) time.Duration {
-	x := new(big.Int).Mul(&f.mant, big.NewInt(unit*1e9))
-	exp := f.exp
-	radix := int64(10)
-	if f.binary {
-		radix = 2
+func (x *strtodNumber) ceilNanoseconds(unit int64) time.Duration {
+	radix, base, width := int64(10), 10, int64(1)
+	if x.hex {
+		radix, base, width = 2, 16, 4
 	}
-	// Decide over- and underflow before building a power of radix:
-	// x < radix^digits, so x × radix^exp < 1 once -exp >= digits.
-	digits := int64(len(x.Text(int(radix))))
+	// With d significant digits, x × radix^-exp lies in
+	// [radix^(width×(d-1)), radix^(width×d)). One second is 10⁹ns
+	// (> 2^29) and a day 8.64×10¹³ns (< 10¹⁴, < 2^47); math.MaxInt64 is
+	// below 10¹⁹ and 2^63.
+	lo := width*int64(len(x.digits)-1) + x.exp // log_radix(x) >= lo
+	hi := lo + width                           // log_radix(x) < hi
 	switch {
-	case exp > 0 && exp+digits > 80:
+	case x.hex && lo+29 >= 63, !x.hex && lo+9 >= 19:
 		return maxDuration
-	case exp < 0 && -exp >= digits:
+	case x.hex && hi+47 <= 0, !x.hex && hi+14 <= 0:
 		return 1
 	}
-	pow := new(big.Int).Exp(big.NewInt(radix), big.NewInt(abs(exp)), nil)
-	if exp >= 0 {
-		x.Mul(x, pow)
+	// Here |exp| is at most the digit count plus a few dozen.
+	v, _ := new(big.Int).SetString(x.digits, base)
+	v.Mul(v, big.NewInt(unit*int64(time.Second)))
+	if x.exp >= 0 {
+		v.Mul(v, new(big.Int).Exp(big.NewInt(radix), big.NewInt(x.exp), nil))
 	} else {
 		var rem big.Int
-		x.QuoRem(x, pow, &rem)
+		v.QuoRem(v, new(big.Int).Exp(big.NewInt(radix), big.NewInt(-x.exp), nil), &rem)
 		if rem.Sign() != 0 {
-			x.Add(x, big.NewInt(1))
+			v.Add(v, big.NewInt(1))
 		}
 	}
-	if !x.IsInt64() {
+	if !v.IsInt64() {
 		return maxDuration
 	}
-	return max(time.Duration(x.Int64()), 1)
+	return max(time.Duration(v.Int64()), 1)
 }
 
-func abs(n int64) int64 {
-	if n < 0 {
-		return -n
+// isCSpace is isspace in the C locale.
+func isCSpace(c byte) bool {
+	return c == ' ' || ('\t' <= c && c <= '\r')
+}
+
+func isRadixDigit(c byte, hex bool) bool {
+	if '0' <= c && c <= '9' {
+		return true
 	}
-	return n
+	c |= 0x20
+	return hex && 'a' <= c && c <= 'f'
+}
+
+// hasPrefixFold is strings.HasPrefix ignoring ASCII case only (strtod in
+// the C locale knows no other letters); prefix is in lower case.
+func hasPrefixFold(s, prefix string) bool {
+	if len(s) < len(prefix) {
+		return false
+	}
+	for i := 0; i < len(prefix); i++ {
+		c := s[i]
+		if 'A' <= c && c <= 'Z' {
+			c += 'a' - 'A'
+		}
+		if c != prefix[i] {
+			return false
+		}
+	}
+	return true
 }

@@ -93,9 +93,13 @@ func runScripts(t *testing.T, groups string) {
 		RequireExplicitExec: true,
 		RequireUniqueNames:  true,
 		// [pinned]: this run keeps the leader unreaped (see TestScript).
+		// [root]: the tests run as root.
 		Condition: func(cond string) (bool, error) {
-			if cond == "pinned" {
+			switch cond {
+			case "pinned":
 				return groups == "pinned", nil
+			case "root":
+				return os.Geteuid() == 0, nil
 			}
 			return false, fmt.Errorf("unknown condition %q", cond)
 		},

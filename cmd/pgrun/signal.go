@@ -6,46 +6,64 @@ import (
 	"syscall"
 )
 
-// signalError is an invalid SIGNAL, as written.
+// signalError is an invalid SIGNAL, kept as written (the caller quotes it).
 type signalError struct{ Text string }
 
 func (e *signalError) Error() string { return e.Text + ": invalid signal" }
 
-// parseSignal reads a SIGNAL as coreutils does: a decimal number, reduced
-// like a shell's $? (137 is KILL: masked with 0xFF from 255 up, else with
-// 0x7F) and valid from 0 to the highest signal; or a name in any case, with
-// or without SIG (TERM, sigterm, SIGRTMIN+2, EXIT for 0).
+// signalEntry is one name of a signal, without SIG, in upper case.
+type signalEntry struct {
+	name string
+	sig  syscall.Signal
+}
+
+// The system's tables, in signal_$GOOS.go:
+//
+//	signalNames         every name (no SIG, no EXIT, no real-time name);
+//	                    for a number with several, the canonical one first
+//	rtMin, rtMax        the real-time range named RTMIN+n / RTMAX-n (0, 0: none)
+//	maxSignal           the highest valid number
+
+// parseSignal reads a SIGNAL as coreutils timeout (9.5 and later) does.
+// When it starts with an ASCII digit it is a decimal number (the whole of
+// it, fitting a C int, leading zeros allowed), reduced like a shell's $?:
+// from 255 up masked with 0xFF, below with 0x7F (137 is 9, KILL), and then
+// valid from 0 to maxSignal. Otherwise it is a name, in any ASCII case,
+// with or without one SIG prefix: a name of signalNames, EXIT (0), or a
+// real-time name RTMIN, RTMIN+n, RTMAX, RTMAX-n. The error is a
+// *signalError.
 func parseSignal(s string) (syscall.Signal, error) {
-	bad := &signalError{Text: s}
-	if s != "" && '0' <= s[0] && s[0] <= '9' {
+	if s != "" && isASCIIDigit(s[0]) {
+		// The first byte is a digit, so ParseInt sees no sign; base 10
+		// admits no underscore; bit size 32 is C's int.
 		n, err := strconv.ParseInt(s, 10, 32)
-		if err != nil {
-			return 0, bad
+		if err == nil {
+			if n >= 255 {
+				n &= 0xFF
+			} else {
+				n &= 0x7F
+			}
+			if n <= int64(maxSignal) {
+				return syscall.Signal(n), nil
+			}
 		}
-		if n >= 255 {
-			n &= 0xFF
-		} else {
-			n &= 0x7F
-		}
-		if n > int64(maxSignal) {
-			return 0, bad
-		}
-		return syscall.Signal(n), nil
+		return 0, &signalError{Text: s}
 	}
-	name := strings.ToUpper(s)
-	if sig, ok := signalByName(name); ok {
+	name := upperASCII(s)
+	if sig, ok := signalNamed(name); ok {
 		return sig, nil
 	}
 	if rest, ok := strings.CutPrefix(name, "SIG"); ok {
-		if sig, ok := signalByName(rest); ok {
+		if sig, ok := signalNamed(rest); ok {
 			return sig, nil
 		}
 	}
-	return 0, bad
+	return 0, &signalError{Text: s}
 }
 
-// signalByName looks up an upper-case name without SIG.
-func signalByName(name string) (syscall.Signal, bool) {
+// signalNamed looks up an upper-case name without SIG, as gnulib's
+// str2sig does.
+func signalNamed(name string) (syscall.Signal, bool) {
 	if name == "EXIT" {
 		return 0, true
 	}
@@ -54,54 +72,86 @@ func signalByName(name string) (syscall.Signal, bool) {
 			return e.sig, true
 		}
 	}
-	if rtMin == 0 {
-		return 0, false
-	}
-	// As glibc's str2sig: RTMIN+n for 0 <= n <= RTMAX-RTMIN, RTMAX-n alike.
-	if rest, ok := strings.CutPrefix(name, "RTMIN"); ok {
-		if n, ok := strtol(rest); ok && 0 <= n && n <= int64(rtMax-rtMin) {
+	// RTMIN+n for 0 <= n <= RTMAX-RTMIN and RTMAX-n alike, where n is
+	// read by C's strtol: so "RTMIN", "RTMIN+0", "RTMAX-0" and even
+	// "RTMIN 1" are valid, "RTMIN+" is not.
+	if rest, ok := strings.CutPrefix(name, "RTMIN"); ok && rtMin > 0 {
+		if n, ok := strtolAll(rest); ok && 0 <= n && n <= int64(rtMax-rtMin) {
 			return rtMin + syscall.Signal(n), true
 		}
-	}
-	if rest, ok := strings.CutPrefix(name, "RTMAX"); ok {
-		if n, ok := strtol(rest); ok && int64(rtMin-rtMax) <= n && n <= 0 {
+	} else if rest, ok := strings.CutPrefix(name, "RTMAX"); ok && rtMax > 0 {
+		if n, ok := strtolAll(rest); ok && int64(rtMin-rtMax) <= n && n <= 0 {
 			return rtMax + syscall.Signal(n), true
 		}
 	}
 	return 0, false
 }
 
-// strtol reads all of s as C's strtol(s, &end, 10) with *end == '\0' would:
-// leading white space, an optional sign, digits; "" is 0.
-func strtol(s string) (int64, bool) {
-	s = strings.TrimLeft(s, " \t\n\v\f\r")
+// strtolAll reports what C's n = strtol(s, &end, 10) gives when *end must
+// be '\0': white space, an optional sign and at least one digit, up to the
+// end; or nothing at all ("" is 0). An overflow is a value out of any
+// signal range, as strtol's LONG_MAX would be.
+func strtolAll(s string) (int64, bool) {
 	if s == "" {
 		return 0, true
 	}
-	n, err := strconv.ParseInt(s, 10, 64)
-	return n, err == nil && s[len(s)-1] >= '0' && s[len(s)-1] <= '9'
+	t := strings.TrimLeft(s, " \t\n\v\f\r")
+	digits := strings.TrimLeft(t, "+-")
+	if len(t)-len(digits) > 1 || digits == "" {
+		return 0, false
+	}
+	for i := 0; i < len(digits); i++ {
+		if !isASCIIDigit(digits[i]) {
+			return 0, false
+		}
+	}
+	n, err := strconv.ParseInt(t, 10, 64)
+	if err != nil {
+		return int64(maxSignal) + 1, true // out of range either way
+	}
+	return n, true
 }
 
-// signalName is the name coreutils prints for sig: the canonical name
-// without SIG, RTMIN+n or RTMAX-n for real-time signals, else the number.
+// signalName is the name coreutils prints for sig, without SIG: the
+// canonical name (6 is ABRT, not IOT), RTMIN, RTMIN+n or RTMAX-n for a
+// real-time signal (RTMIN+n up to the middle of the range), and the number
+// for any other, 0 included (coreutils 9.10).
 func signalName(sig syscall.Signal) string {
 	for _, e := range signalNames {
 		if e.sig == sig {
 			return e.name
 		}
 	}
-	if rtMin != 0 && rtMin <= sig && sig <= rtMax {
-		name, base := "RTMIN", rtMin
-		if sig > rtMin+(rtMax-rtMin)/2 {
-			name, base = "RTMAX", rtMax
+	if rtMin > 0 && rtMin <= sig && sig <= rtMax {
+		if sig <= rtMin+(rtMax-rtMin)/2 {
+			return rtName("RTMIN", int(sig-rtMin))
 		}
-		if d := int(sig - base); d != 0 {
-			name += strconv.FormatInt(int64(d), 10)
-			if d > 0 {
-				name = "RTMIN+" + strconv.Itoa(d)
-			}
-		}
-		return name
+		return rtName("RTMAX", int(sig-rtMax))
 	}
 	return strconv.Itoa(int(sig))
+}
+
+// rtName is base with delta as printf's "%+d", unless delta is 0.
+func rtName(base string, delta int) string {
+	switch {
+	case delta > 0:
+		return base + "+" + strconv.Itoa(delta)
+	case delta < 0:
+		return base + strconv.Itoa(delta)
+	}
+	return base
+}
+
+func isASCIIDigit(c byte) bool { return '0' <= c && c <= '9' }
+
+// upperASCII upper-cases ASCII letters only, as coreutils does (so "ſ" or
+// "ı" are no S or I).
+func upperASCII(s string) string {
+	b := []byte(s)
+	for i, c := range b {
+		if 'a' <= c && c <= 'z' {
+			b[i] = c - ('a' - 'A')
+		}
+	}
+	return string(b)
 }

@@ -13,19 +13,13 @@ import (
 // come and go, so the list is a hint: callers must loop until an
 // authoritative condition holds.
 func children() ([]int, error) {
-	return childrenOf("self")
-}
-
-// childrenOf lists the children of process pid ("self" for pgrun), with
-// the same caveat as children.
-func childrenOf(pid string) ([]int, error) {
-	tasks, err := os.ReadDir("/proc/" + pid + "/task")
+	tasks, err := os.ReadDir("/proc/self/task")
 	if err != nil {
-		return nil, fmt.Errorf("listing threads of %s: %w", pid, err)
+		return nil, fmt.Errorf("listing threads: %w", err)
 	}
 	var pids []int
 	for _, t := range tasks {
-		b, err := os.ReadFile("/proc/" + pid + "/task/" + t.Name() + "/children")
+		b, err := os.ReadFile("/proc/self/task/" + t.Name() + "/children")
 		if err != nil {
 			continue // the thread exited
 		}
@@ -68,31 +62,55 @@ func readStat(pid int) (procStat, error) {
 	return procStat{State: f[0][0], Ppid: ppid, Pgid: pgid}, nil
 }
 
-// groupHasLiveMember reports whether a process other than the leader, and
-// not a zombie, has pgid leader. It is only meaningful while the number is
-// pinned by the unreaped leader.
-func groupHasLiveMember(leader int) (bool, error) {
+// childMap maps every process's parent to its live (not zombie) children,
+// from one pass over /proc.
+func childMap() (map[int][]int, error) {
+	kids := make(map[int][]int)
+	err := eachProcess(func(pid int, st procStat) bool {
+		if st.State != 'Z' && st.State != 'X' {
+			kids[st.Ppid] = append(kids[st.Ppid], pid)
+		}
+		return true
+	})
+	return kids, err
+}
+
+// eachProcess calls f for every process in /proc until f returns false.
+// Processes that exit meanwhile are passed over.
+func eachProcess(f func(pid int, st procStat) bool) error {
 	d, err := os.Open("/proc")
 	if err != nil {
-		return false, fmt.Errorf("scanning /proc: %w", err)
+		return fmt.Errorf("scanning /proc: %w", err)
 	}
 	defer d.Close()
 	names, err := d.Readdirnames(-1)
 	if err != nil {
-		return false, fmt.Errorf("scanning /proc: %w", err)
+		return fmt.Errorf("scanning /proc: %w", err)
 	}
 	for _, name := range names {
 		pid, err := strconv.Atoi(name)
-		if err != nil || pid == leader {
+		if err != nil {
 			continue
 		}
 		st, err := readStat(pid)
 		if err != nil {
 			continue // gone meanwhile
 		}
-		if st.Pgid == leader && st.State != 'Z' && st.State != 'X' {
-			return true, nil
+		if !f(pid, st) {
+			return nil
 		}
 	}
-	return false, nil
+	return nil
+}
+
+// groupHasLiveMember reports whether a process other than the leader, and
+// not a zombie, has pgid leader. It is only meaningful while the number is
+// pinned by the unreaped leader.
+func groupHasLiveMember(leader int) (bool, error) {
+	found := false
+	err := eachProcess(func(pid int, st procStat) bool {
+		found = pid != leader && st.Pgid == leader && st.State != 'Z' && st.State != 'X'
+		return !found
+	})
+	return found, err
 }

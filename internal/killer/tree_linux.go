@@ -3,7 +3,7 @@ package killer
 import (
 	"errors"
 	"fmt"
-	"strconv"
+	"os"
 	"syscall"
 	"time"
 
@@ -62,8 +62,7 @@ func (t *tree) kill() (bool, error) {
 	}
 	for round := 0; round < maxKillRounds; round++ {
 		procs, err := descendants()
-		if err != nil || len(procs) == 0 {
-			closeAll(procs)
+		if err != nil {
 			return reached, err
 		}
 		for _, p := range procs {
@@ -73,8 +72,24 @@ func (t *tree) kill() (bool, error) {
 		}
 		waitExit(procs, time.Second)
 		closeAll(procs)
+		// A walk can miss a process forked while it ran; only pgrun
+		// having no live child proves that nothing is left.
+		if done, err := t.dead(); done || err != nil {
+			return reached, err
+		}
 	}
 	return reached, fmt.Errorf("processes still appearing after %d rounds of KILL", maxKillRounds)
+}
+
+// dead reaps what has exited and reports whether no descendant is alive:
+// every live descendant has a chain of live ancestors up to a live child of
+// pgrun, the child subreaper.
+func (t *tree) dead() (bool, error) {
+	if _, err := t.g.Reap(); err != nil {
+		return false, err
+	}
+	alive, err := t.Alive()
+	return !alive, err
 }
 
 func (t *tree) Reap() (bool, error) { return t.g.Reap() }
@@ -116,28 +131,26 @@ type proc struct {
 }
 
 // descendants lists pgrun's live descendants, each with a pidfd verified
-// to name it: a child's pid cannot be reused while pgrun has not reaped it;
-// below, a process counts as the child of a listed parent only if, after
-// its pidfd was opened and its /proc entry read, both it and the parent
-// are still alive and the entry names that parent.
+// to name it. The parent links come from one pass over /proc (the
+// children files drop entries while processes exit, which a tree being
+// killed does all the time). A child's pid cannot be reused while pgrun
+// has not reaped it; below, a process counts as the child of a listed
+// parent only if, after its pidfd was opened and its /proc entry read
+// again, both it and the parent are alive and the entry names that parent.
 func descendants() ([]proc, error) {
-	roots, err := children()
+	kids, err := childMap()
 	if err != nil {
 		return nil, err
 	}
 	var out []proc
-	for _, pid := range roots {
+	for _, pid := range kids[os.Getpid()] {
 		if p, ok := open(pid, 0, -1); ok {
 			out = append(out, p)
 		}
 	}
 	for i := 0; i < len(out); i++ {
 		parent := out[i]
-		kids, err := childrenOf(strconv.Itoa(parent.pid))
-		if err != nil {
-			continue // it exited meanwhile; its children come to pgrun
-		}
-		for _, pid := range kids {
+		for _, pid := range kids[parent.pid] {
 			if p, ok := open(pid, parent.pid, parent.fd); ok {
 				out = append(out, p)
 			}
