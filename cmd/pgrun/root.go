@@ -226,13 +226,42 @@ func reportUsage(w io.Writer, prog string, err error) int {
 	return runner.ExitCanceled
 }
 
-// reportEvent prints one -v line, in timeout(1)'s words where it has them.
+// reportEvent prints one -v line, in timeout(1)'s words where it has them,
+// after the tree as it stood at the deadline, so that a CI log shows what
+// was hanging.
 func reportEvent(w io.Writer, prog, command string, ev runner.Event) {
+	if len(ev.Tree) > 0 {
+		fmt.Fprintf(w, "%s: time is up; still running:\n", prog)
+		fmt.Fprintf(w, "%s:   %7s %7s %-5s %8s  %s\n", prog, "PID", "PPID", "STATE", "AGE", "COMMAND")
+		for _, p := range ev.Tree {
+			place := ""
+			if p.Place != "group" {
+				place = "(" + p.Place + ") "
+			}
+			fmt.Fprintf(w, "%s:   %7d %7d %-5s %8s  %s%s%s\n", prog, p.Pid, p.Ppid, p.State,
+				p.Age.Round(100*time.Millisecond), strings.Repeat("  ", p.Depth), place, quoteArgs(p.Command))
+		}
+	}
 	target := "command"
 	if ev.Leftovers {
 		target = "processes left by command"
 	}
 	fmt.Fprintf(w, "%s: sending signal %s to %s %s\n", prog, signalName(ev.Signal), target, quote(command))
+}
+
+// quoteArgs shows a command line, quoting only the arguments that need it.
+func quoteArgs(args []string) string {
+	if args == nil {
+		return "?"
+	}
+	out := make([]string, len(args))
+	for i, a := range args {
+		out[i] = a
+		if a == "" || strings.ContainsAny(a, " \t\n'\"\\$`") {
+			out[i] = quote(a)
+		}
+	}
+	return strings.Join(out, " ")
 }
 
 // strerror spells an errno as the C library does ("No such file or

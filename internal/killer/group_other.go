@@ -68,6 +68,9 @@ func (g *group) Alive() (bool, error) { return g.exit == nil, nil }
 
 func (g *group) Changed() <-chan struct{} { return nil }
 
+// Processes returns nil: listing processes is not supported here yet.
+func (g *group) Processes() []Process { return nil }
+
 func (g *group) Release() (Exit, error) {
 	if g.released {
 		return Exit{}, ErrReleased

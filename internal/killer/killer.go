@@ -17,6 +17,7 @@ package killer
 import (
 	"errors"
 	"syscall"
+	"time"
 )
 
 // Exit is how the leader (the command pgrun forked) ended.
@@ -48,10 +49,29 @@ type Tree interface {
 	// SIGCHLD is enough.
 	Changed() <-chan struct{}
 
+	// Processes lists the live processes of the tree as they stand, parents
+	// before their children, for diagnostics; it may miss a process that
+	// is starting or ending meanwhile, and is empty where unsupported.
+	Processes() []Process
+
 	// Release reaps the leader, waiting for it if it has not exited yet,
 	// and returns how it ended. Afterwards the tree signals nothing and its
 	// resources are freed.
 	Release() (Exit, error)
+}
+
+// Process describes one process of a tree.
+type Process struct {
+	Pid, Ppid, Pgid, Sid int
+	State                string        // as in /proc: R running, S sleeping, T stopped, Z zombie...
+	Age                  time.Duration // since the process started
+	Command              []string      // its arguments; nil if unknown
+	Depth                int           // 0 for pgrun's children, 1 for theirs...
+	// Place says where the process stands relative to the command's
+	// process group: "group" (still in it), "orphan" (in it, but its
+	// parent died and pgrun adopted it) or "escaped" (it left the group:
+	// setsid, setpgid).
+	Place string
 }
 
 // ErrReleased is returned by Release when it is called a second time.

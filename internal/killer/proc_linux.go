@@ -2,6 +2,7 @@ package killer
 
 import (
 	"bytes"
+	"errors"
 	"fmt"
 	"os"
 	"strconv"
@@ -37,6 +38,8 @@ type procStat struct {
 	State byte
 	Ppid  int
 	Pgid  int
+	Sid   int
+	Start uint64 // clock ticks after boot
 }
 
 // readStat reads /proc/PID/stat. The command name may hold spaces and
@@ -51,15 +54,17 @@ func readStat(pid int) (procStat, error) {
 		return procStat{}, fmt.Errorf("/proc/%d/stat: malformed", pid)
 	}
 	f := bytes.Fields(b[i+1:])
-	if len(f) < 3 || len(f[0]) != 1 {
+	if len(f) < 20 || len(f[0]) != 1 {
 		return procStat{}, fmt.Errorf("/proc/%d/stat: malformed", pid)
 	}
 	ppid, err1 := strconv.Atoi(string(f[1]))
 	pgid, err2 := strconv.Atoi(string(f[2]))
-	if err1 != nil || err2 != nil {
-		return procStat{}, fmt.Errorf("/proc/%d/stat: malformed", pid)
+	sid, err3 := strconv.Atoi(string(f[3]))
+	start, err4 := strconv.ParseUint(string(f[19]), 10, 64)
+	if err := errors.Join(err1, err2, err3, err4); err != nil {
+		return procStat{}, fmt.Errorf("/proc/%d/stat: malformed: %w", pid, err)
 	}
-	return procStat{State: f[0][0], Ppid: ppid, Pgid: pgid}, nil
+	return procStat{State: f[0][0], Ppid: ppid, Pgid: pgid, Sid: sid, Start: start}, nil
 }
 
 // childMap maps every process's parent to its live (not zombie) children,

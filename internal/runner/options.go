@@ -18,6 +18,8 @@ import (
 	"fmt"
 	"syscall"
 	"time"
+
+	"github.com/pgrun/pgrun/internal/killer"
 )
 
 // Orphans says what happens to the rest of the command's process group when
@@ -112,6 +114,9 @@ type Event struct {
 	// Leftovers is set when the command had already exited: the signal
 	// went to what it left behind in its group.
 	Leftovers bool
+	// Tree is, for the first Deadline event, the tree as it stood just
+	// before the signal: what was still running when time ran out.
+	Tree []killer.Process
 }
 
 // Result says how the run ended and how pgrun should end.

@@ -90,6 +90,8 @@ type supervisor struct {
 	signalled bool // a terminating signal was sent to the group
 	escalated bool // KILL was sent on escalation
 	killed    bool // KILL reached a process
+
+	snapshot []killer.Process // the tree at the deadline, for the next event
 }
 
 func (s *supervisor) run() (Result, error) {
@@ -185,6 +187,9 @@ func (s *supervisor) reap() error {
 // expire handles the deadline: the termination signal, or KILL once the
 // escalation has happened.
 func (s *supervisor) expire() error {
+	if !s.timedOut && s.opts.OnEvent != nil {
+		s.snapshot = s.tree.Processes()
+	}
 	s.timedOut = true
 	sig := s.opts.Signal
 	if s.escalated {
@@ -243,7 +248,8 @@ func (s *supervisor) send(sig syscall.Signal, why Reason) error {
 		s.killed = true
 	}
 	if s.opts.OnEvent != nil {
-		s.opts.OnEvent(Event{Signal: sig, Reason: why, Reached: reached, Leftovers: s.exited})
+		s.opts.OnEvent(Event{Signal: sig, Reason: why, Reached: reached, Leftovers: s.exited, Tree: s.snapshot})
+		s.snapshot = nil
 	}
 	if sig != syscall.SIGKILL && s.opts.Grace > 0 && s.grace == nil {
 		s.grace = time.NewTimer(s.opts.Grace)

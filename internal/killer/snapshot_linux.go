@@ -1,0 +1,81 @@
+package killer
+
+import (
+	"bytes"
+	"os"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// clockTicks is USER_HZ, the unit of times in /proc: 100 on every Linux
+// architecture.
+const clockTicks = 100
+
+func (t *tree) Processes() []Process  { return processes(t.g.leader) }
+func (g *group) Processes() []Process { return processes(g.leader) }
+
+// processes lists pgrun's live descendants from one pass over /proc,
+// parents before their children.
+func processes(leader int) []Process {
+	kids, err := childMap()
+	if err != nil {
+		return nil
+	}
+	self, now := os.Getpid(), uptime()
+	var out []Process
+	var walk func(parent, depth int)
+	walk = func(parent, depth int) {
+		for _, pid := range kids[parent] {
+			st, err := readStat(pid)
+			if err != nil {
+				continue
+			}
+			p := Process{
+				Pid: pid, Ppid: st.Ppid, Pgid: st.Pgid, Sid: st.Sid,
+				State: string(st.State), Depth: depth, Command: cmdline(pid),
+				Place: "group",
+			}
+			switch {
+			case st.Pgid != leader:
+				p.Place = "escaped"
+			case st.Ppid == self && pid != leader:
+				p.Place = "orphan"
+			}
+			if now > 0 {
+				p.Age = max(now-time.Duration(st.Start)*time.Second/clockTicks, 0)
+			}
+			out = append(out, p)
+			walk(pid, depth+1)
+		}
+	}
+	walk(self, 0)
+	return out
+}
+
+// uptime is the time since boot, or 0 if unknown.
+func uptime() time.Duration {
+	b, err := os.ReadFile("/proc/uptime")
+	if err != nil {
+		return 0
+	}
+	f := bytes.Fields(b)
+	if len(f) == 0 {
+		return 0
+	}
+	s, err := strconv.ParseFloat(string(f[0]), 64)
+	if err != nil {
+		return 0
+	}
+	return time.Duration(s * float64(time.Second))
+}
+
+// cmdline returns the arguments of pid; nil for a zombie or a process that
+// is gone.
+func cmdline(pid int) []string {
+	b, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/cmdline")
+	if err != nil || len(b) == 0 {
+		return nil
+	}
+	return strings.Split(strings.TrimRight(string(b), "\x00"), "\x00")
+}
