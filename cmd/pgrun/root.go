@@ -29,6 +29,7 @@ type flags struct {
 	foreground     bool
 	verbose        bool
 	orphans        runner.Orphans
+	report         string
 }
 
 const longHelp = `Start COMMAND, and kill it and every process of its process group if it
@@ -55,9 +56,17 @@ Exit status:
   -    the exit status of COMMAND otherwise; if it died of a signal, pgrun
        dies of the same signal`
 
-// newRootCmd builds the pgrun command. What it runs is left in *res and
-// *err by its RunE, so that run can decide how to end.
-func newRootCmd(prog string, stderr io.Writer, res *runner.Result, runErr *error) *cobra.Command {
+// outcome is what the command's RunE leaves for run to end with.
+type outcome struct {
+	res    runner.Result
+	err    error
+	report *report // nil without --report
+	path   string  // where the report goes
+}
+
+// newRootCmd builds the pgrun command. What it ran is left in *out, so
+// that run can decide how to end.
+func newRootCmd(prog string, stderr io.Writer, out *outcome) *cobra.Command {
 	f := flags{signal: syscall.SIGTERM, grace: defaultGrace}
 	cmd := &cobra.Command{
 		Use:                   "pgrun [OPTION]... DURATION COMMAND [ARG]...\n  pgrun [OPTION]... --timeout DURATION [--] COMMAND [ARG]...",
@@ -96,10 +105,22 @@ func newRootCmd(prog string, stderr io.Writer, res *runner.Result, runErr *error
 				Foreground:     f.foreground,
 				Orphans:        f.orphans,
 			}
-			if f.verbose {
-				opts.OnEvent = func(ev runner.Event) { reportEvent(stderr, prog, args[0], ev) }
+			if f.report != "" {
+				out.report, out.path = newReport(args, f.timeout, f.grace), f.report
 			}
-			*res, *runErr = runner.Run(opts)
+			opts.Snapshots = f.verbose || out.report != nil
+			shownTree := false
+			opts.OnEvent = func(ev runner.Event) {
+				if f.verbose {
+					showTree := ev.Reason == runner.Deadline && !shownTree
+					shownTree = shownTree || showTree
+					reportEvent(stderr, prog, args[0], ev, showTree)
+				}
+				if out.report != nil {
+					out.report.record(ev)
+				}
+			}
+			out.res, out.err = runner.Run(opts)
 			return nil
 		},
 	}
@@ -122,7 +143,8 @@ func newRootCmd(prog string, stderr io.Writer, res *runner.Result, runErr *error
 	fs.BoolVarP(&f.preserveStatus, "preserve-status", "p", false, "exit with the command's status even after a timeout")
 	fs.BoolVarP(&f.foreground, "foreground", "f", false, "let COMMAND read the terminal: keep it in pgrun's session and\ngive it the terminal (its process group is still killed on timeout)")
 	fs.Var(&orphansValue{&f.orphans}, "orphans", "`POLICY` for the rest of COMMAND's group when COMMAND exits first:\nkill it (the default), wait for it, or keep it running")
-	fs.BoolVarP(&f.verbose, "verbose", "v", false, "report every signal sent, on stderr")
+	fs.BoolVarP(&f.verbose, "verbose", "v", false, "report every signal sent, on stderr, and what was\nstill running at the deadline")
+	fs.StringVar(&f.report, "report", "", "write a JSON account of the run to `FILE` when pgrun ends")
 	cmd.InitDefaultHelpFlag()
 	cmd.InitDefaultVersionFlag()
 	return cmd
@@ -165,9 +187,8 @@ func optionsHelp(fs *pflag.FlagSet) string {
 // or dies of the signal the command died of.
 func run(argv []string) int {
 	prog, stderr := argv[0], io.Writer(os.Stderr)
-	var res runner.Result
-	var runErr error
-	cmd := newRootCmd(prog, stderr, &res, &runErr)
+	var out outcome
+	cmd := newRootCmd(prog, stderr, &out)
 	args, err := normalizeArgs(cmd.Flags(), argv[1:])
 	if err == nil {
 		cmd.SetArgs(args)
@@ -179,22 +200,29 @@ func run(argv []string) int {
 	if cmd.Flags().Changed("help") || cmd.Flags().Changed("version") {
 		return 0
 	}
+	res := out.res
+	code := res.ExitCode
 	var startErr *runner.StartError
 	switch {
-	case errors.As(runErr, &startErr):
+	case errors.As(out.err, &startErr):
 		fmt.Fprintf(stderr, "%s: failed to run command %s: %s\n", prog, quote(startErr.Name), strerror(startErr.Err))
-		return startErr.ExitCode()
-	case runErr != nil:
-		fmt.Fprintf(stderr, "%s: %v\n", prog, runErr)
-		return runner.ExitCanceled
-	}
-	if res.CoreDumped {
+		code = startErr.ExitCode()
+	case out.err != nil:
+		fmt.Fprintf(stderr, "%s: %v\n", prog, out.err)
+		code = runner.ExitCanceled
+	case res.CoreDumped:
 		fmt.Fprintf(stderr, "%s: the monitored command dumped core\n", prog)
 	}
-	if res.Signal != 0 {
+	if out.report != nil {
+		out.report.finish(res, out.err, code)
+		if err := out.report.write(out.path); err != nil {
+			fmt.Fprintf(stderr, "%s: writing the report: %v\n", prog, err)
+		}
+	}
+	if out.err == nil && res.Signal != 0 {
 		return dieOf(res.Signal)
 	}
-	return res.ExitCode
+	return code
 }
 
 // reportUsage prints a command-line error as timeout(1) does and returns 125.
@@ -229,8 +257,8 @@ func reportUsage(w io.Writer, prog string, err error) int {
 // reportEvent prints one -v line, in timeout(1)'s words where it has them,
 // after the tree as it stood at the deadline, so that a CI log shows what
 // was hanging.
-func reportEvent(w io.Writer, prog, command string, ev runner.Event) {
-	if len(ev.Tree) > 0 {
+func reportEvent(w io.Writer, prog, command string, ev runner.Event, showTree bool) {
+	if showTree && len(ev.Tree) > 0 {
 		fmt.Fprintf(w, "%s: time is up; still running:\n", prog)
 		fmt.Fprintf(w, "%s:   %7s %7s %-5s %8s  %s\n", prog, "PID", "PPID", "STATE", "AGE", "COMMAND")
 		for _, p := range ev.Tree {

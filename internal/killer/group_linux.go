@@ -238,3 +238,5 @@ func (g *group) Release() (Exit, error) {
 	}
 	return *g.exit, nil
 }
+
+func (g *group) Mechanism() string { return "group" }

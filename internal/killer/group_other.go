@@ -94,3 +94,5 @@ func (g *group) Release() (Exit, error) {
 // NewTree is NewGroup here: without a subreaper, processes that leave the
 // group cannot be followed.
 func NewTree(leader, pidfd int) Tree { return NewGroup(leader, pidfd) }
+
+func (g *group) Mechanism() string { return "group" }

@@ -49,6 +49,11 @@ type Tree interface {
 	// SIGCHLD is enough.
 	Changed() <-chan struct{}
 
+	// Mechanism names how this tree is found and signalled: "group" (the
+	// process group only) or "subreaper" (the group and every descendant
+	// that left it).
+	Mechanism() string
+
 	// Processes lists the live processes of the tree as they stand, parents
 	// before their children, for diagnostics; it may miss a process that
 	// is starting or ending meanwhile, and is empty where unsupported.

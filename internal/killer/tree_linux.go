@@ -213,3 +213,5 @@ func closeAll(procs []proc) {
 		unix.Close(p.fd)
 	}
 }
+
+func (t *tree) Mechanism() string { return "subreaper" }

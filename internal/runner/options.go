@@ -89,6 +89,10 @@ type Options struct {
 	// OnEvent, if not nil, is called synchronously from Run for every
 	// signal pgrun sends on purpose (not for the CONT that follows one).
 	OnEvent func(Event)
+
+	// Snapshots makes every Event carry the tree as it stood just before
+	// the signal, at the cost of one pass over /proc per signal sent.
+	Snapshots bool
 }
 
 // Reason says why a signal was sent.
@@ -108,14 +112,16 @@ const (
 
 // Event reports one signal sent to the command's process group.
 type Event struct {
+	At      time.Time // when it was sent
 	Signal  syscall.Signal
 	Reason  Reason
 	Reached bool // at least one process received it
 	// Leftovers is set when the command had already exited: the signal
 	// went to what it left behind in its group.
 	Leftovers bool
-	// Tree is, for the first Deadline event, the tree as it stood just
-	// before the signal: what was still running when time ran out.
+	// Tree is, with Options.Snapshots, the live processes of the tree just
+	// before the signal: for a Deadline event, what was still running when
+	// time ran out; for a KILL, what had to be killed.
 	Tree []killer.Process
 }
 
@@ -141,6 +147,9 @@ type Result struct {
 	Signal syscall.Signal
 	// CoreDumped reports that the command dumped core.
 	CoreDumped bool
+	// Containment names how the tree was found and signalled (see
+	// killer.Tree.Mechanism).
+	Containment string
 }
 
 // Exit codes of pgrun's own making, named as in coreutils.

@@ -90,8 +90,6 @@ type supervisor struct {
 	signalled bool // a terminating signal was sent to the group
 	escalated bool // KILL was sent on escalation
 	killed    bool // KILL reached a process
-
-	snapshot []killer.Process // the tree at the deadline, for the next event
 }
 
 func (s *supervisor) run() (Result, error) {
@@ -187,9 +185,6 @@ func (s *supervisor) reap() error {
 // expire handles the deadline: the termination signal, or KILL once the
 // escalation has happened.
 func (s *supervisor) expire() error {
-	if !s.timedOut && s.opts.OnEvent != nil {
-		s.snapshot = s.tree.Processes()
-	}
 	s.timedOut = true
 	sig := s.opts.Signal
 	if s.escalated {
@@ -234,6 +229,10 @@ func (s *supervisor) stopWithCommand() error {
 // send signals the group, follows up with CONT so that stopped members act
 // on the signal, and arms the grace period at the first signal sent.
 func (s *supervisor) send(sig syscall.Signal, why Reason) error {
+	ev := Event{At: time.Now(), Signal: sig, Reason: why, Leftovers: s.exited}
+	if s.opts.Snapshots {
+		ev.Tree = s.tree.Processes()
+	}
 	reached, err := s.tree.Signal(sig)
 	if err != nil {
 		return err
@@ -248,8 +247,8 @@ func (s *supervisor) send(sig syscall.Signal, why Reason) error {
 		s.killed = true
 	}
 	if s.opts.OnEvent != nil {
-		s.opts.OnEvent(Event{Signal: sig, Reason: why, Reached: reached, Leftovers: s.exited, Tree: s.snapshot})
-		s.snapshot = nil
+		ev.Reached = reached
+		s.opts.OnEvent(ev)
 	}
 	if sig != syscall.SIGKILL && s.opts.Grace > 0 && s.grace == nil {
 		s.grace = time.NewTimer(s.opts.Grace)
@@ -262,11 +261,12 @@ func (s *supervisor) send(sig syscall.Signal, why Reason) error {
 func (s *supervisor) result(exit killer.Exit) Result {
 	ws := exit.Status
 	r := Result{
-		Status:     ws,
-		Rusage:     exit.Rusage,
-		TimedOut:   s.timedOut,
-		Killed:     s.killed,
-		CoreDumped: ws.CoreDump(),
+		Status:      ws,
+		Rusage:      exit.Rusage,
+		TimedOut:    s.timedOut,
+		Killed:      s.killed,
+		CoreDumped:  ws.CoreDump(),
+		Containment: s.tree.Mechanism(),
 	}
 	own := ws.ExitStatus()
 	if ws.Signaled() {
