@@ -21,8 +21,9 @@ import (
 func TestMain(m *testing.M) {
 	testscript.Main(m, map[string]func(){
 		"pgrun": func() {
-			if os.Getenv("PGRUN_TEST_GROUPS") == "pinned" {
+			if os.Getenv("PGRUN_TEST_VARIANT") == "pinned" {
 				killer.DisablePidfdGroups()
+				os.Args = append([]string{os.Args[0], "--contain=subreaper"}, os.Args[1:]...)
 			}
 			os.Exit(run(os.Args))
 		},
@@ -71,19 +72,21 @@ func scaled(d time.Duration) time.Duration { return time.Duration(float64(d) * s
 // seconds formats d for a shell or a pgrun DURATION.
 func seconds(d time.Duration) string { return strconv.FormatFloat(d.Seconds(), 'f', -1, 64) }
 
-// TestScript runs every script twice: with the process group signalled
-// through the leader's pidfd (Linux 6.9+), and the way older kernels need,
-// with the leader kept unreaped (what Debian 12's 6.1 gets).
+// TestScript runs every script twice: as pgrun runs here by default (the
+// process group signalled through the leader's pidfd on Linux 6.9+, and a
+// cgroup where pgrun may make one), and as it runs on older kernels without
+// cgroups (Debian 12's 6.1 for a user): the leader kept unreaped to pin the
+// group's number, escapees found by the subreaper alone.
 func TestScript(t *testing.T) {
-	for _, groups := range []string{"pidfd", "pinned"} {
-		t.Run(groups, func(t *testing.T) {
+	for _, variant := range []string{"auto", "pinned"} {
+		t.Run(variant, func(t *testing.T) {
 			t.Parallel()
-			runScripts(t, groups)
+			runScripts(t, variant)
 		})
 	}
 }
 
-func runScripts(t *testing.T, groups string) {
+func runScripts(t *testing.T, variant string) {
 	helpers, err := filepath.Abs("../../testdata/helpers")
 	if err != nil {
 		t.Fatal(err)
@@ -93,19 +96,23 @@ func runScripts(t *testing.T, groups string) {
 		RequireExplicitExec: true,
 		RequireUniqueNames:  true,
 		// [pinned]: this run keeps the leader unreaped (see TestScript).
-		// [root]: the tests run as root.
+		// [root]: the tests run as root. [cgroup2]: a cgroup v2 file
+		// system is mounted.
 		Condition: func(cond string) (bool, error) {
 			switch cond {
 			case "pinned":
-				return groups == "pinned", nil
+				return variant == "pinned", nil
 			case "root":
 				return os.Geteuid() == 0, nil
+			case "cgroup2":
+				b, err := os.ReadFile("/proc/self/mountinfo")
+				return err == nil && bytes.Contains(b, []byte(" - cgroup2 ")), nil
 			}
 			return false, fmt.Errorf("unknown condition %q", cond)
 		},
 		Setup: func(env *testscript.Env) error {
 			env.Setenv("HELPERS", helpers)
-			env.Setenv("PGRUN_TEST_GROUPS", groups)
+			env.Setenv("PGRUN_TEST_VARIANT", variant)
 			// LONG outlives any test: a process still running after it is
 			// a leak. It is bounded so that a leak fails, never hangs.
 			env.Setenv("LONG", seconds(scaled(30*time.Second)))

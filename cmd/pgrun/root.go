@@ -29,6 +29,7 @@ type flags struct {
 	foreground     bool
 	verbose        bool
 	orphans        runner.Orphans
+	contain        string
 	report         string
 }
 
@@ -67,7 +68,7 @@ type outcome struct {
 // newRootCmd builds the pgrun command. What it ran is left in *out, so
 // that run can decide how to end.
 func newRootCmd(prog string, stderr io.Writer, out *outcome) *cobra.Command {
-	f := flags{signal: syscall.SIGTERM, grace: defaultGrace}
+	f := flags{signal: syscall.SIGTERM, grace: defaultGrace, contain: "auto"}
 	cmd := &cobra.Command{
 		Use:                   "pgrun [OPTION]... DURATION COMMAND [ARG]...\n  pgrun [OPTION]... --timeout DURATION [--] COMMAND [ARG]...",
 		Example:               "  pgrun 900 pytest -n auto\n  pgrun --timeout 15m --grace 10s -- make test",
@@ -104,6 +105,12 @@ func newRootCmd(prog string, stderr io.Writer, out *outcome) *cobra.Command {
 				PreserveStatus: f.preserveStatus,
 				Foreground:     f.foreground,
 				Orphans:        f.orphans,
+				Contain:        f.contain,
+			}
+			if f.verbose {
+				opts.OnStart = func(mode, why string) {
+					fmt.Fprintf(stderr, "%s: containment: %s (%s)\n", prog, mode, why)
+				}
 			}
 			if f.report != "" {
 				out.report, out.path = newReport(args, f.timeout, f.grace), f.report
@@ -142,6 +149,7 @@ func newRootCmd(prog string, stderr io.Writer, out *outcome) *cobra.Command {
 	fs.Var(grace, "grace", "same as --kill-after")
 	fs.BoolVarP(&f.preserveStatus, "preserve-status", "p", false, "exit with the command's status even after a timeout")
 	fs.BoolVarP(&f.foreground, "foreground", "f", false, "let COMMAND read the terminal: keep it in pgrun's session and\ngive it the terminal (its process group is still killed on timeout)")
+	fs.Var(&choiceValue{&f.contain, "contain", runner.ContainModes()}, "contain", "how to find the whole tree: `MODE` auto (the strongest available),\ncgroup, subreaper (Linux: the group and every process that left it)\nor group (the process group only)")
 	fs.Var(&orphansValue{&f.orphans}, "orphans", "`POLICY` for the rest of COMMAND's group when COMMAND exits first:\nkill it (the default), wait for it, or keep it running")
 	fs.BoolVarP(&f.verbose, "verbose", "v", false, "report every signal sent, on stderr, and what was\nstill running at the deadline")
 	fs.StringVar(&f.report, "report", "", "write a JSON account of the run to `FILE` when pgrun ends")
@@ -231,7 +239,7 @@ func reportUsage(w io.Writer, prog string, err error) int {
 		usage *usageError
 		dur   *durationError
 		sig   *signalError
-		orph  *orphansError
+		orph  *choiceError
 	)
 	switch {
 	case errors.As(err, &dur):
@@ -239,8 +247,8 @@ func reportUsage(w io.Writer, prog string, err error) int {
 	case errors.As(err, &sig):
 		fmt.Fprintf(w, "%s: %s: invalid signal\n", prog, quote(sig.Text))
 	case errors.As(err, &orph):
-		fmt.Fprintf(w, "%s: invalid argument %s for '--orphans'\nValid arguments are:\n", prog, quote(orph.Text))
-		for _, o := range runner.OrphanPolicies() {
+		fmt.Fprintf(w, "%s: invalid argument %s for '--%s'\nValid arguments are:\n", prog, quote(orph.Text), orph.Option)
+		for _, o := range orph.Valid {
 			fmt.Fprintf(w, "  - '%s'\n", o)
 		}
 	case errors.As(err, &usage):
@@ -329,22 +337,48 @@ func (v *signalValue) Set(s string) error {
 	return err
 }
 
-type orphansError struct{ Text string }
+// choiceError is a value that is not one of an option's choices.
+type choiceError struct {
+	Text, Option string
+	Valid        []string
+}
 
-func (e *orphansError) Error() string { return "invalid argument " + e.Text + " for --orphans" }
+func (e *choiceError) Error() string { return "invalid argument " + e.Text + " for --" + e.Option }
 
+// choiceValue is an option whose value is one of a few words.
+type choiceValue struct {
+	s      *string
+	option string
+	valid  []string
+}
+
+func (v *choiceValue) String() string { return *v.s }
+func (v *choiceValue) Type() string   { return "word" }
+func (v *choiceValue) Set(s string) error {
+	for _, c := range v.valid {
+		if s == c {
+			*v.s = s
+			return nil
+		}
+	}
+	return &choiceError{Text: s, Option: v.option, Valid: v.valid}
+}
+
+// orphansValue is the --orphans choice, read into a runner.Orphans.
 type orphansValue struct{ o *runner.Orphans }
 
 func (v *orphansValue) String() string { return v.o.String() }
 func (v *orphansValue) Type() string   { return "policy" }
 func (v *orphansValue) Set(s string) error {
+	var valid []string
 	for _, o := range runner.OrphanPolicies() {
 		if s == o.String() {
 			*v.o = o
 			return nil
 		}
+		valid = append(valid, o.String())
 	}
-	return &orphansError{Text: s}
+	return &choiceError{Text: s, Option: "orphans", Valid: valid}
 }
 
 var _ pflag.Value = (*durationValue)(nil)

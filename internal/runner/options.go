@@ -48,6 +48,9 @@ func (o Orphans) String() string {
 	return fmt.Sprintf("Orphans(%d)", int(o))
 }
 
+// ContainModes lists the valid values of Options.Contain.
+func ContainModes() []string { return killer.Modes() }
+
 // OrphanPolicies lists the valid Orphans values in order, for help texts and
 // argument checking.
 func OrphanPolicies() []Orphans { return []Orphans{OrphansKill, OrphansWait, OrphansKeep} }
@@ -89,6 +92,16 @@ type Options struct {
 	// OnEvent, if not nil, is called synchronously from Run for every
 	// signal pgrun sends on purpose (not for the CONT that follows one).
 	OnEvent func(Event)
+
+	// Contain names how the tree is found and signalled: "auto" (the
+	// zero value "" too) picks the strongest mode available, else
+	// "cgroup", "subreaper" or "group" (see ContainModes and the killer
+	// package). Asking by name for a mode that is not available fails.
+	Contain string
+
+	// OnStart, if not nil, is called once the command has started, with
+	// the containment mode in use and why (or where, for a cgroup).
+	OnStart func(mode, why string)
 
 	// Snapshots makes every Event carry the tree as it stood just before
 	// the signal, at the cost of one pass over /proc per signal sent.

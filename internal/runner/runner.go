@@ -34,21 +34,64 @@ func Run(opts Options) (Result, error) {
 	watchSignals(sigs)
 	defer signal.Stop(sigs)
 
+	mode := opts.Contain
+	if mode == "" {
+		mode = killer.Auto
+	}
+	if mode == killer.Auto && opts.Orphans == OrphansKeep {
+		// Processes kept on purpose would keep a cgroup alive after
+		// pgrun; without one, nothing of pgrun's outlives it.
+		mode = killer.Subreaper
+	}
+	cont, err := killer.Contain(mode)
+	if err != nil {
+		return Result{}, err
+	}
 	if err := killer.AdoptOrphans(); err != nil {
+		cont.Fallback("")
 		return Result{}, err
 	}
 	var term terminal
 	if opts.Foreground {
 		term = foregroundTerminal()
 	}
-	pid, pidfd, err := start(opts.Args, sysProcAttr(opts.Foreground, term.held))
+	tree, pid, err := startContained(opts.Args, cont, opts.Foreground, term.held)
 	if err != nil {
 		return Result{}, err
 	}
-	s := &supervisor{opts: opts, tree: killer.NewTree(pid, pidfd), sigs: sigs, pid: pid, term: term}
+	if opts.OnStart != nil {
+		opts.OnStart(cont.Mode, cont.Why)
+	}
+	s := &supervisor{opts: opts, tree: tree, sigs: sigs, pid: pid, term: term}
 	res, err := s.run()
 	term.restore(sigs)
 	return res, err
+}
+
+// startContained starts the command inside the containment. If the cgroup
+// lets it down (the clone into it fails, or the kernel kills the command as
+// it is cloned), it starts it again without one: nothing of the command ran.
+func startContained(args []string, cont *killer.Containment, fg, tty bool) (killer.Tree, int, error) {
+	for {
+		attr := sysProcAttr(fg, tty)
+		cont.Apply(attr)
+		withCgroup := cont.Mode == killer.Cgroup
+		pid, pidfd, err := start(args, attr)
+		if err != nil {
+			if withCgroup && !errors.Is(err, syscall.ENOENT) {
+				cont.Fallback("starting in the cgroup failed: " + err.Error())
+				continue
+			}
+			cont.Fallback("")
+			return nil, 0, err
+		}
+		tree, err := cont.Tree(pid, pidfd)
+		if errors.Is(err, killer.ErrKilledAtBirth) {
+			cont.Fallback(err.Error())
+			continue
+		}
+		return tree, pid, err
+	}
 }
 
 // watchSignals routes every signal pgrun handles to ch. A terminating

@@ -1,0 +1,263 @@
+package killer
+
+import (
+	"bufio"
+	"bytes"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"syscall"
+
+	"golang.org/x/sys/unix"
+)
+
+// Containment is how the command's tree will be contained, chosen before
+// pgrun forks. The zero value is not usable; call Contain.
+type Containment struct {
+	Mode string // Group, Subreaper or Cgroup
+	Why  string // why not a stronger mode, or where the cgroup is
+	cg   *cgroup
+}
+
+// Contain prepares the containment mode asked for (Auto: the strongest
+// available). It fails only when a mode that is not available was asked
+// for by name.
+func Contain(mode string) (*Containment, error) {
+	switch mode {
+	case Group:
+		return &Containment{Mode: Group, Why: "asked for"}, nil
+	case Subreaper:
+		return &Containment{Mode: Subreaper, Why: "asked for"}, nil
+	case Cgroup, Auto:
+		cg, err := newCgroup(mode == Cgroup)
+		if err == nil {
+			return &Containment{Mode: Cgroup, Why: cg.dir, cg: cg}, nil
+		}
+		if mode == Cgroup {
+			return nil, fmt.Errorf("cannot contain the command in a cgroup: %w", err)
+		}
+		return &Containment{Mode: Subreaper, Why: "no cgroup: " + err.Error()}, nil
+	}
+	return nil, fmt.Errorf("unknown containment %q", mode)
+}
+
+// Apply makes attr start the command inside the containment: directly in
+// its cgroup (clone3 CLONE_INTO_CGROUP), so it never runs outside it.
+func (c *Containment) Apply(attr *syscall.SysProcAttr) {
+	if c.cg != nil {
+		attr.UseCgroupFD, attr.CgroupFD = true, c.cg.fd
+	}
+}
+
+// Tree returns the Tree of the command just started with an attr that
+// Apply prepared.
+//
+// Some kernels (seen on 6.18) kill a process cloned into a cgroup when that
+// cgroup and the parent's differ in how often they were killed via
+// cgroup.kill, as happens when pgrun itself runs in a cgroup that was
+// killed once (a CI slot that is reused). The child dies before running a
+// single instruction of its own. Tree detects that, reaps it and returns
+// ErrKilledAtBirth: the caller calls Fallback and starts the command again.
+func (c *Containment) Tree(pid, pidfd int) (Tree, error) {
+	switch {
+	case c.Mode == Group:
+		return NewGroup(pid, pidfd), nil
+	case c.cg == nil:
+		return NewTree(pid, pidfd), nil
+	case killedAtBirth(pid):
+		var ws syscall.WaitStatus
+		retryEINTR(func() error { _, err := syscall.Wait4(pid, &ws, 0, nil); return err })
+		if pidfd >= 0 {
+			unix.Close(pidfd)
+		}
+		return nil, ErrKilledAtBirth
+	}
+	return &cgroupTree{tree: NewTree(pid, pidfd).(*tree), cg: c.cg}, nil
+}
+
+// Fallback gives up the cgroup, after ErrKilledAtBirth or a failed start,
+// for the subreaper.
+func (c *Containment) Fallback(why string) {
+	if c.cg != nil {
+		c.cg.remove()
+		c.cg = nil
+	}
+	c.Mode, c.Why = Subreaper, why
+}
+
+// killedAtBirth reports whether pid, an unreaped child, died of SIGKILL
+// without ever executing: it still bears pgrun's own name.
+func killedAtBirth(pid int) bool {
+	var info unix.Siginfo
+	err := unix.Waitid(unix.P_PID, pid, &info, unix.WEXITED|unix.WNOHANG|unix.WNOWAIT, nil)
+	if err != nil || info.Signo != int32(unix.SIGCHLD) || info.Code != cldKilled {
+		return false
+	}
+	own, err1 := os.ReadFile("/proc/self/comm")
+	its, err2 := os.ReadFile(fmt.Sprintf("/proc/%d/comm", pid))
+	return err1 == nil && err2 == nil && bytes.Equal(own, its)
+}
+
+// cldKilled is si_code CLD_KILLED (siginfo.h); x/sys does not name it.
+const cldKilled = 2
+
+// cgroupTree is a tree born in a fresh cgroup of its own: KILL is one
+// write to cgroup.kill, which the kernel applies atomically to every member
+// and to forks in flight, before the walk-and-KILL rounds look for
+// anything that moved out of the cgroup.
+type cgroupTree struct {
+	*tree
+	cg *cgroup
+}
+
+func (t *cgroupTree) Signal(sig syscall.Signal) (bool, error) {
+	if sig != syscall.SIGKILL {
+		return t.tree.Signal(sig)
+	}
+	populated, err := t.cg.populated()
+	if err != nil {
+		return false, err
+	}
+	if err := t.cg.kill(); err != nil {
+		return false, err
+	}
+	reached, err := t.tree.Signal(sig)
+	return reached || populated, err
+}
+
+// Release reaps the leader and removes the cgroup, unless processes were
+// left in it on purpose (--orphans keep): then it stays until they end.
+func (t *cgroupTree) Release() (Exit, error) {
+	exit, err := t.tree.Release()
+	if rerr := t.cg.remove(); err == nil && rerr != nil && !errors.Is(rerr, unix.EBUSY) {
+		err = rerr
+	}
+	return exit, err
+}
+
+func (t *cgroupTree) Mechanism() string { return Cgroup }
+
+// cgroup is a fresh cgroup v2 directory below pgrun's own, used once:
+// after a cgroup.kill the kernel would kill what is cloned into it again.
+type cgroup struct {
+	dir string
+	fd  int
+}
+
+// newCgroup creates pgrun's cgroup. Unless forced, it does so only where
+// pgrun may manage cgroups: no systemd on the machine, or a subtree that
+// systemd delegated (marked by a delegate xattr).
+func newCgroup(forced bool) (*cgroup, error) {
+	parent, err := ownCgroupDir()
+	if err != nil {
+		return nil, err
+	}
+	if !forced && !mayManage(parent) {
+		return nil, fmt.Errorf("%s is managed by systemd and not delegated", parent)
+	}
+	dir := filepath.Join(parent, fmt.Sprintf("pgrun-%d", os.Getpid()))
+	if err := os.Mkdir(dir, 0o755); err != nil {
+		return nil, err
+	}
+	if _, err := os.Stat(filepath.Join(dir, "cgroup.kill")); err != nil {
+		os.Remove(dir)
+		return nil, fmt.Errorf("no cgroup.kill (Linux 5.14 or later): %w", err)
+	}
+	fd, err := unix.Open(dir, unix.O_RDONLY|unix.O_DIRECTORY|unix.O_CLOEXEC, 0)
+	if err != nil {
+		os.Remove(dir)
+		return nil, err
+	}
+	return &cgroup{dir: dir, fd: fd}, nil
+}
+
+// populated reports whether a live process is in the cgroup.
+func (c *cgroup) populated() (bool, error) {
+	b, err := os.ReadFile(filepath.Join(c.dir, "cgroup.events"))
+	if err != nil {
+		return false, fmt.Errorf("reading cgroup.events: %w", err)
+	}
+	return bytes.Contains(b, []byte("populated 1")), nil
+}
+
+func (c *cgroup) kill() error {
+	if err := os.WriteFile(filepath.Join(c.dir, "cgroup.kill"), []byte("1"), 0); err != nil {
+		return fmt.Errorf("killing cgroup %s: %w", c.dir, err)
+	}
+	return nil
+}
+
+// remove deletes the cgroup; it must be empty (zombies do not count).
+func (c *cgroup) remove() error {
+	if c.fd >= 0 {
+		unix.Close(c.fd)
+		c.fd = -1
+	}
+	if err := os.Remove(c.dir); err != nil && !errors.Is(err, os.ErrNotExist) {
+		return fmt.Errorf("removing cgroup: %w", err)
+	}
+	return nil
+}
+
+// ownCgroupDir is the directory of pgrun's cgroup in the cgroup v2
+// hierarchy (mounted at /sys/fs/cgroup, or /sys/fs/cgroup/unified on
+// hybrid systems).
+func ownCgroupDir() (string, error) {
+	b, err := os.ReadFile("/proc/self/cgroup")
+	if err != nil {
+		return "", err
+	}
+	var own string
+	for _, line := range strings.Split(string(b), "\n") {
+		if rest, ok := strings.CutPrefix(line, "0::"); ok {
+			own = rest
+		}
+	}
+	if own == "" {
+		return "", errors.New("not in a cgroup v2 hierarchy")
+	}
+	f, err := os.Open("/proc/self/mountinfo")
+	if err != nil {
+		return "", err
+	}
+	defer f.Close()
+	sc := bufio.NewScanner(f)
+	for sc.Scan() {
+		// id parent major:minor root mountpoint options... - fstype source ...
+		fields := strings.Fields(sc.Text())
+		sep := -1
+		for i, fl := range fields {
+			if fl == "-" {
+				sep = i
+				break
+			}
+		}
+		if sep < 5 || sep+1 >= len(fields) || fields[sep+1] != "cgroup2" {
+			continue
+		}
+		root, point := fields[3], fields[4]
+		rel, ok := strings.CutPrefix(own, root)
+		if !ok {
+			continue
+		}
+		return filepath.Join(point, rel), nil
+	}
+	return "", errors.New("no cgroup v2 file system mounted")
+}
+
+// mayManage reports whether pgrun may create cgroups below dir without
+// stepping on systemd: systemd is not running, or it delegated dir.
+func mayManage(dir string) bool {
+	if _, err := os.Stat("/run/systemd/system"); err != nil {
+		return true
+	}
+	buf := make([]byte, 8)
+	for _, attr := range []string{"trusted.delegate", "user.delegate"} {
+		if n, err := unix.Getxattr(dir, attr, buf); err == nil && string(buf[:n]) == "1" {
+			return true
+		}
+	}
+	return false
+}
