@@ -87,17 +87,29 @@ func (c *Containment) Fallback(why string) {
 	c.Mode, c.Why = Subreaper, why
 }
 
-// killedAtBirth reports whether pid, an unreaped child, died of SIGKILL
-// without ever executing: it still bears pgrun's own name.
+// killedAtBirth reports whether pid, a child that ForkExec reported
+// started, in fact died of SIGKILL without executing its program.
+//
+// ForkExec returns once the child's close-on-exec pipe is closed: by a
+// successful exec, which switches the child's executable before it closes
+// those files, or by the child's death. So a child whose executable is
+// still pgrun's (or, dead, has none) did not exec and is dying: wait for
+// it (without reaping) and look at how it died and under which name.
 func killedAtBirth(pid int) bool {
+	own, err := os.Readlink("/proc/self/exe")
+	if exe, err2 := os.Readlink(fmt.Sprintf("/proc/%d/exe", pid)); err != nil || (err2 == nil && exe != own) {
+		return false // it runs its own program
+	}
 	var info unix.Siginfo
-	err := unix.Waitid(unix.P_PID, pid, &info, unix.WEXITED|unix.WNOHANG|unix.WNOWAIT, nil)
-	if err != nil || info.Signo != int32(unix.SIGCHLD) || info.Code != cldKilled {
+	err = retryEINTR(func() error {
+		return unix.Waitid(unix.P_PID, pid, &info, unix.WEXITED|unix.WNOWAIT, nil)
+	})
+	if err != nil || info.Code != cldKilled {
 		return false
 	}
-	own, err1 := os.ReadFile("/proc/self/comm")
-	its, err2 := os.ReadFile(fmt.Sprintf("/proc/%d/comm", pid))
-	return err1 == nil && err2 == nil && bytes.Equal(own, its)
+	ownName, err1 := os.ReadFile("/proc/self/comm")
+	itsName, err2 := os.ReadFile(fmt.Sprintf("/proc/%d/comm", pid))
+	return err1 == nil && err2 == nil && bytes.Equal(ownName, itsName)
 }
 
 // cldKilled is si_code CLD_KILLED (siginfo.h); x/sys does not name it.

@@ -35,13 +35,19 @@ func (t *tree) Signal(sig syscall.Signal) (bool, error) {
 	if sig == syscall.SIGKILL {
 		return t.kill()
 	}
+	// Walk first: once the group's members die, their children are
+	// re-parented to pgrun and a walk could miss them; the pidfds taken
+	// now stay valid.
+	procs, err := descendants()
+	defer closeAll(procs)
+	if err != nil {
+		return false, err
+	}
+	viaGroup := t.g.canSignal()
 	reached, err := t.g.Signal(sig)
 	if err != nil {
 		return reached, err
 	}
-	procs, err := descendants()
-	defer closeAll(procs)
-	viaGroup := t.g.canSignal()
 	for _, p := range procs {
 		if viaGroup && p.pgid == t.g.leader {
 			continue // the group signal reached it
@@ -142,10 +148,19 @@ func descendants() ([]proc, error) {
 	if err != nil {
 		return nil, err
 	}
+	self := os.Getpid()
 	var out []proc
-	for _, pid := range kids[os.Getpid()] {
-		if p, ok := open(pid, 0, -1); ok {
+	for _, pid := range kids[self] {
+		if p, ok := open(pid, self, -1); ok {
 			out = append(out, p)
+			continue
+		}
+		// A child that just died had its children re-parented to pgrun
+		// before the pass read its own entry: take them as pgrun's.
+		for _, orphan := range kids[pid] {
+			if p, ok := open(orphan, self, -1); ok {
+				out = append(out, p)
+			}
 		}
 	}
 	for i := 0; i < len(out); i++ {
@@ -159,8 +174,8 @@ func descendants() ([]proc, error) {
 	return out, nil
 }
 
-// open returns pid's pidfd if pid is alive and, when ppid is not 0, still
-// the child of the process ppid held by ppidfd.
+// open returns pid's pidfd if pid is alive and still the child of ppid:
+// pgrun itself, or the live process held by ppidfd.
 func open(pid, ppid, ppidfd int) (proc, bool) {
 	fd, err := unix.PidfdOpen(pid, 0)
 	if err != nil {
@@ -168,7 +183,7 @@ func open(pid, ppid, ppidfd int) (proc, bool) {
 	}
 	st, err := readStat(pid)
 	ok := err == nil && st.State != 'Z' && st.State != 'X' && alive(fd) &&
-		(ppid == 0 || (st.Ppid == ppid && alive(ppidfd)))
+		st.Ppid == ppid && (ppidfd < 0 || alive(ppidfd))
 	if !ok {
 		unix.Close(fd)
 		return proc{}, false
