@@ -67,8 +67,7 @@ func (c *Containment) Tree(pid, pidfd int) (Tree, error) {
 	case c.cg == nil:
 		return NewTree(pid, pidfd), nil
 	case killedAtBirth(pid):
-		var ws syscall.WaitStatus
-		retryEINTR(func() error { _, err := syscall.Wait4(pid, &ws, 0, nil); return err })
+		reap(pid)
 		if pidfd >= 0 {
 			unix.Close(pidfd)
 		}

@@ -202,17 +202,9 @@ func (g *group) reapLeader() error {
 	if g.exit != nil || !g.exited {
 		return nil
 	}
-	var ws syscall.WaitStatus
-	var ru syscall.Rusage
-	err := retryEINTR(func() error {
-		_, err := syscall.Wait4(g.leader, &ws, 0, &ru)
-		return err
-	})
-	if err != nil {
-		return fmt.Errorf("wait4(%d): %w", g.leader, err)
-	}
-	g.exit = &Exit{Status: ws, Rusage: ru}
-	return nil
+	exit, err := reap(g.leader)
+	g.exit = exit
+	return err
 }
 
 func (g *group) Release() (Exit, error) {
@@ -220,16 +212,11 @@ func (g *group) Release() (Exit, error) {
 		return Exit{}, ErrReleased
 	}
 	if g.exit == nil {
-		var ws syscall.WaitStatus
-		var ru syscall.Rusage
-		err := retryEINTR(func() error {
-			_, err := syscall.Wait4(g.leader, &ws, 0, &ru)
-			return err
-		})
+		exit, err := reap(g.leader)
 		if err != nil {
-			return Exit{}, fmt.Errorf("wait4(%d): %w", g.leader, err)
+			return Exit{}, err
 		}
-		g.exit = &Exit{Status: ws, Rusage: ru}
+		g.exit = exit
 	}
 	g.released, g.exited = true, true
 	if g.pidfd >= 0 {

@@ -76,16 +76,11 @@ func (g *group) Release() (Exit, error) {
 		return Exit{}, ErrReleased
 	}
 	if g.exit == nil {
-		var ws syscall.WaitStatus
-		var ru syscall.Rusage
-		err := retryEINTR(func() error {
-			_, err := syscall.Wait4(g.leader, &ws, 0, &ru)
-			return err
-		})
+		exit, err := reap(g.leader)
 		if err != nil {
-			return Exit{}, fmt.Errorf("wait4(%d): %w", g.leader, err)
+			return Exit{}, err
 		}
-		g.exit = &Exit{Status: ws, Rusage: ru}
+		g.exit = exit
 	}
 	g.released = true
 	return *g.exit, nil
