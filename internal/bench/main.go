@@ -1,0 +1,257 @@
+// Command bench measures pgrun against its peers, side by side in one run:
+// GNU timeout, busybox timeout (where installed) and, where it makes
+// sense, the bare command. It builds pgrun as a release would, runs every
+// case interleaved across the peers, and prints a markdown table of
+// medians with the pgrun/GNU ratio.
+//
+//	go run ./internal/bench [-runs 200] [-pgrun path]
+//
+// It is not part of `go test ./...` and not shipped; CI only compiles it.
+// Run it on a quiet machine: it measures wall time.
+package main
+
+import (
+	"flag"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"sort"
+	"strconv"
+	"strings"
+	"syscall"
+	"time"
+)
+
+// peer is one way of running a command under a time limit.
+type peer struct {
+	name string
+	argv func(limit, grace string, cmd ...string) []string // nil grace: none
+}
+
+func main() {
+	runs := flag.Int("runs", 200, "runs of the start-up case per peer")
+	pgrunPath := flag.String("pgrun", "", "the pgrun binary to measure (default: build ./cmd/pgrun)")
+	flag.Parse()
+	if err := run(*runs, *pgrunPath); err != nil {
+		fmt.Fprintln(os.Stderr, "bench:", err)
+		os.Exit(1)
+	}
+}
+
+func run(runs int, pgrunPath string) error {
+	tmp, err := os.MkdirTemp("", "pgrun-bench-")
+	if err != nil {
+		return err
+	}
+	defer os.RemoveAll(tmp)
+	if pgrunPath == "" {
+		pgrunPath = filepath.Join(tmp, "pgrun")
+		build := exec.Command("go", "build", "-trimpath", "-ldflags=-s -w", "-o", pgrunPath, "./cmd/pgrun")
+		build.Env = append(os.Environ(), "CGO_ENABLED=0")
+		build.Stderr = os.Stderr
+		if err := build.Run(); err != nil {
+			return fmt.Errorf("building pgrun: %w", err)
+		}
+	}
+	peers := []peer{{"pgrun", func(limit, grace string, cmd ...string) []string {
+		return append([]string{pgrunPath, "-k", grace, limit}, cmd...)
+	}}}
+	if p, err := exec.LookPath("timeout"); err == nil {
+		peers = append(peers, peer{"GNU timeout", func(limit, grace string, cmd ...string) []string {
+			args := []string{p}
+			if grace != "0" {
+				args = append(args, "-k", grace)
+			}
+			return append(append(args, limit), cmd...)
+		}})
+	}
+	if p, err := exec.LookPath("busybox"); err == nil {
+		peers = append(peers, peer{"busybox timeout", func(limit, grace string, cmd ...string) []string {
+			args := []string{p, "timeout"}
+			if grace != "0" {
+				args = append(args, "-k", grace)
+			}
+			return append(append(args, limit), cmd...)
+		}})
+	}
+	bare := peer{"bare command", func(_, _ string, cmd ...string) []string { return cmd }}
+	trueCmd, _ := exec.LookPath("true")
+	sleepCmd, _ := exec.LookPath("sleep")
+
+	var t table
+	// 1. Start-up + exec + wait + exit of `X 10 true`, interleaved.
+	t.row("wall of `X 10 true` (median)", measureEach(append(peers, bare), runs, func(p peer) (time.Duration, error) {
+		return wall(p.argv("10", "0", trueCmd))
+	}))
+	// 2. How long after a 200 ms deadline each returns.
+	t.row("return after a 200 ms deadline, `X 0.2 sleep 5`", measureEach(peers, 20, func(p peer) (time.Duration, error) {
+		d, err := wall(p.argv("0.2", "0", sleepCmd, "5"))
+		return d - 200*time.Millisecond, err
+	}))
+	// 3. Teardown: from the deadline until nothing of the tree is left.
+	for _, tc := range []struct {
+		what  string
+		n     int
+		trap  string
+		grace string
+	}{
+		{"1000 TERM-obeying processes", 1000, "", "0"},
+		{"300 TERM-ignoring processes, grace 0.5 s", 300, "trap '' TERM;", "0.5"},
+	} {
+		tc := tc
+		t.row("tree gone after the deadline: "+tc.what, measureEach(peers, 5, func(p peer) (time.Duration, error) {
+			return teardown(tmp, p, tc.n, tc.trap, tc.grace)
+		}))
+	}
+	// 4 and 5. pgrun's own CPU time while a 5 s command runs, and its RSS.
+	t.row("CPU time (user+sys) while `X 10 sleep 5` runs", measureEach(peers, 3, func(p peer) (time.Duration, error) {
+		ru, err := usage(p.argv("10", "0", sleepCmd, "5"))
+		return time.Duration(syscall.TimevalToNsec(ru.Utime) + syscall.TimevalToNsec(ru.Stime)), err
+	}))
+	t.rssRow("peak RSS (KiB) while `X 10 sleep 1` runs", peers, func(p peer) (int64, error) {
+		return peakRSS(p.argv("10", "0", sleepCmd, "1"))
+	})
+	t.print(os.Stdout, peers, bare)
+	return nil
+}
+
+// measureEach runs f for every peer, round robin, n times, and returns the
+// median per peer (or the error that stopped a peer).
+func measureEach(peers []peer, n int, f func(peer) (time.Duration, error)) map[string]result {
+	samples := map[string][]time.Duration{}
+	errs := map[string]error{}
+	for i := 0; i < n; i++ {
+		for _, p := range peers {
+			if errs[p.name] != nil {
+				continue
+			}
+			d, err := f(p)
+			if err != nil {
+				errs[p.name] = err
+				continue
+			}
+			samples[p.name] = append(samples[p.name], d)
+		}
+	}
+	out := map[string]result{}
+	for _, p := range peers {
+		if errs[p.name] != nil {
+			out[p.name] = result{err: errs[p.name]}
+			continue
+		}
+		s := samples[p.name]
+		sort.Slice(s, func(i, j int) bool { return s[i] < s[j] })
+		out[p.name] = result{median: s[len(s)/2], ok: true}
+	}
+	return out
+}
+
+type result struct {
+	median time.Duration
+	ok     bool
+	err    error
+}
+
+// wall runs argv and returns how long it took; the command's own exit
+// status is not an error (timeouts exit 124).
+func wall(argv []string) (time.Duration, error) {
+	start := time.Now()
+	err := exec.Command(argv[0], argv[1:]...).Run()
+	d := time.Since(start)
+	if _, ok := err.(*exec.ExitError); ok {
+		err = nil
+	}
+	return d, err
+}
+
+// usage runs argv and returns its resource usage as wait4 reports it.
+func usage(argv []string) (*syscall.Rusage, error) {
+	cmd := exec.Command(argv[0], argv[1:]...)
+	err := cmd.Run()
+	if _, ok := err.(*exec.ExitError); ok {
+		err = nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	return cmd.ProcessState.SysUsage().(*syscall.Rusage), nil
+}
+
+// peakRSS starts argv and reads its high-water RSS (VmHWM) once it has
+// settled. ru_maxrss from wait4 will not do: the child of a Go program
+// shares its parent's memory until it executes, and counts it.
+func peakRSS(argv []string) (int64, error) {
+	cmd := exec.Command(argv[0], argv[1:]...)
+	if err := cmd.Start(); err != nil {
+		return 0, err
+	}
+	defer cmd.Wait()
+	time.Sleep(300 * time.Millisecond)
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", cmd.Process.Pid))
+	if err != nil {
+		return 0, err
+	}
+	for _, line := range strings.Split(string(b), "\n") {
+		if rest, ok := strings.CutPrefix(line, "VmHWM:"); ok {
+			return strconv.ParseInt(strings.TrimSuffix(strings.TrimSpace(rest), " kB"), 10, 64)
+		}
+	}
+	return 0, fmt.Errorf("no VmHWM for %s", argv[0])
+}
+
+// teardown runs a command that starts n sleepers (with trap, e.g. ignoring
+// TERM), writes their pids and then waits, under a deadline of one second
+// after the tree is complete, and returns the time from the deadline until
+// the peer has returned and every sleeper is gone (some peers return
+// before their leftovers die, or never kill them: then it stops at 10 s).
+func teardown(tmp string, p peer, n int, trap, grace string) (time.Duration, error) {
+	pids := filepath.Join(tmp, "pids")
+	os.Remove(pids)
+	script := fmt.Sprintf(`%s i=0; while [ $i -lt %d ]; do sleep 60 & echo $! >> %s; i=$((i+1)); done; wait`, trap, n, pids)
+	limit := 2 * time.Second
+	start := time.Now()
+	argv := p.argv(seconds(limit), grace, "sh", "-c", script)
+	if err := exec.Command(argv[0], argv[1:]...).Run(); err != nil {
+		if _, ok := err.(*exec.ExitError); !ok {
+			return 0, err
+		}
+	}
+	b, err := os.ReadFile(pids)
+	if err != nil {
+		return 0, err
+	}
+	if got := len(strings.Fields(string(b))); got < n {
+		return 0, fmt.Errorf("only %d of %d processes started before the deadline", got, n)
+	}
+	for _, f := range strings.Fields(string(b)) {
+		pid, _ := strconv.Atoi(f)
+		for running(pid) {
+			if time.Since(start) > limit+10*time.Second {
+				cleanup(b)
+				return 10 * time.Second, nil
+			}
+			time.Sleep(time.Millisecond)
+		}
+	}
+	return time.Since(start) - limit, nil
+}
+
+func running(pid int) bool {
+	b, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/stat")
+	if err != nil {
+		return false
+	}
+	i := strings.LastIndexByte(string(b), ')')
+	return i > 0 && i+2 < len(b) && b[i+2] != 'Z'
+}
+
+func cleanup(pids []byte) {
+	for _, f := range strings.Fields(string(pids)) {
+		if pid, err := strconv.Atoi(f); err == nil && running(pid) {
+			syscall.Kill(pid, syscall.SIGKILL)
+		}
+	}
+}
+
+func seconds(d time.Duration) string { return strconv.FormatFloat(d.Seconds(), 'f', -1, 64) }
