@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"syscall"
 
@@ -168,6 +169,7 @@ func newCgroup(forced bool) (*cgroup, error) {
 	if !forced && !mayManage(parent) {
 		return nil, fmt.Errorf("%s is managed by systemd and not delegated", parent)
 	}
+	removeStale(parent)
 	dir := filepath.Join(parent, fmt.Sprintf("pgrun-%d", os.Getpid()))
 	if err := os.Mkdir(dir, 0o755); err != nil {
 		return nil, err
@@ -191,6 +193,26 @@ func (c *cgroup) populated() (bool, error) {
 		return false, fmt.Errorf("reading cgroup.events: %w", err)
 	}
 	return bytes.Contains(b, []byte("populated 1")), nil
+}
+
+// removeStale removes the empty cgroups that pgruns killed with SIGKILL
+// left in parent: named pgrun-PID after a process that no longer exists.
+// A cgroup still holding processes cannot be removed and is left alone.
+func removeStale(parent string) {
+	entries, err := os.ReadDir(parent)
+	if err != nil {
+		return
+	}
+	for _, e := range entries {
+		rest, ok := strings.CutPrefix(e.Name(), "pgrun-")
+		pid, err := strconv.Atoi(rest)
+		if !ok || err != nil || !e.IsDir() || pid <= 0 {
+			continue
+		}
+		if errors.Is(unix.Kill(pid, 0), unix.ESRCH) {
+			os.Remove(filepath.Join(parent, e.Name()))
+		}
+	}
 }
 
 func (c *cgroup) kill() error {
