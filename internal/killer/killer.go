@@ -3,12 +3,19 @@
 // and how pgrun learns that it is gone. It decides nothing; internal/runner
 // chooses what to send and when.
 //
+// Three mechanisms, chosen by [Contain]: the command's process group alone
+// ([NewGroup]); the group plus every descendant that left it, which pgrun,
+// as child subreaper, keeps as its own ([NewTree], Linux); and the same,
+// born in a fresh cgroup whose cgroup.kill makes KILL one atomic step
+// (Linux, where pgrun may manage cgroups).
+//
 // Every implementation keeps one rule: a process is signalled only while
 // pgrun can prove that the number still names a process it started. A
 // process group is signalled through its leader's pidfd, or by number only
 // while the leader is an unreaped child of pgrun (a group's number cannot be
-// reused while any member, even a zombie, exists). After [Tree.Release] a Tree
-// signals nothing.
+// reused while any member, even a zombie, exists); other descendants only
+// through pidfds checked after opening. After [Tree.Release] a Tree signals
+// nothing.
 //
 // A Tree is not safe for concurrent use: one goroutine owns it, and that
 // goroutine must be the only one in the process that waits for children.
