@@ -191,8 +191,6 @@ func (g *group) Alive() (bool, error) {
 	return groupHasLiveMember(g.leader)
 }
 
-func (g *group) Changed() <-chan struct{} { return nil }
-
 // canSignal reports whether Signal still reaches the group.
 func (g *group) canSignal() bool { return !g.released && (g.viaPidfd || g.exit == nil) }
 

@@ -66,8 +66,6 @@ func (g *group) Reap() (bool, error) {
 
 func (g *group) Alive() (bool, error) { return g.exit == nil, nil }
 
-func (g *group) Changed() <-chan struct{} { return nil }
-
 // Processes returns nil: listing processes is not supported here yet.
 func (g *group) Processes() []Process { return nil }
 

@@ -42,7 +42,9 @@ type Tree interface {
 	Signal(sig syscall.Signal) (reached bool, err error)
 
 	// Reap collects every child of pgrun that has exited and reports whether
-	// the leader has exited. It never blocks. The leader itself may be kept
+	// the leader has exited. It never blocks. Call it on every SIGCHLD:
+	// with pgrun as child subreaper, the last death in a tree always
+	// raises one, so no other wake-up is needed. The leader itself may be kept
 	// unreaped (a zombie) for as long as the tree needs it to signal safely;
 	// Release reaps it.
 	Reap() (leaderExited bool, err error)
@@ -50,11 +52,6 @@ type Tree interface {
 	// Alive reports whether any member of the tree other than an exited
 	// leader is still alive. It is exact only after Reap.
 	Alive() (bool, error)
-
-	// Changed delivers a value when the tree may have changed in a way that
-	// SIGCHLD does not announce. A nil channel (which never delivers) means
-	// SIGCHLD is enough.
-	Changed() <-chan struct{}
 
 	// Mechanism names how this tree is found and signalled: "group" (the
 	// process group only) or "subreaper" (the group and every descendant

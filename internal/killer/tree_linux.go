@@ -111,8 +111,6 @@ func (t *tree) Alive() (bool, error) {
 	return hasChildren()
 }
 
-func (t *tree) Changed() <-chan struct{} { return nil }
-
 func (t *tree) Release() (Exit, error) { return t.g.Release() }
 
 // hasChildren reports whether pgrun has any child, alive or exited: the

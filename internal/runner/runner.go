@@ -161,7 +161,6 @@ func (s *supervisor) run() (Result, error) {
 			err = s.expire()
 		case <-s.graceC:
 			err = s.escalate()
-		case <-s.tree.Changed():
 		}
 	}
 	if err != nil {
