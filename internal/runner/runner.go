@@ -4,6 +4,7 @@ import (
 	"errors"
 	"os"
 	"os/signal"
+	"sync"
 	"syscall"
 	"time"
 
@@ -24,15 +25,15 @@ import (
 // (runtime.LockOSThread in an init function): the kernel ties Pdeathsig to
 // the thread that forked, and only the main thread lives as long as pgrun.
 // Nothing else in the process may wait for children, and Run takes over the
-// signals pgrun receives until it returns.
+// signals pgrun receives from its first call on; the routing stays for
+// the life of the process, and signals that arrive between runs are dropped.
 func Run(opts Options) (Result, error) {
 	if len(opts.Args) == 0 {
 		return Result{}, errors.New("runner: no command given")
 	}
-	// Listen before forking, so that no SIGCHLD or relayed signal is lost.
-	sigs := make(chan os.Signal, 128)
-	watchSignals(sigs)
-	defer signal.Stop(sigs)
+	// Listen before forking, so that no SIGCHLD or relayed signal is lost;
+	// the routing is set up while the containment is prepared.
+	watch := watchSignals()
 
 	mode := opts.Contain
 	if mode == "" {
@@ -55,6 +56,8 @@ func Run(opts Options) (Result, error) {
 	if opts.Foreground {
 		term = foregroundTerminal()
 	}
+	sigs := watch.wait()
+	defer drain(sigs)
 	tree, pid, err := startContained(opts.Args, cont, opts.Foreground, term.held)
 	if err != nil {
 		return Result{}, err
@@ -94,26 +97,67 @@ func startContained(args []string, cont *killer.Containment, fg, tty bool) (kill
 	}
 }
 
-// watchSignals routes every signal pgrun handles to ch. A terminating
-// signal that pgrun's caller ignored stays ignored and is not relayed,
-// as in coreutils 9.10 (the Go runtime keeps that knowledge only for HUP and
-// INT; it has taken over the others by the time main runs).
-func watchSignals(ch chan<- os.Signal) {
-	sigs := []os.Signal{
-		syscall.SIGCHLD, syscall.SIGALRM, syscall.SIGWINCH, syscall.SIGCONT,
-		// Never let the terminal stop pgrun, nor a closed stderr kill it:
-		// either would leave the tree unsupervised.
-		syscall.SIGTTIN, syscall.SIGTTOU, syscall.SIGPIPE,
-	}
-	if !signal.Ignored(syscall.SIGTSTP) {
-		sigs = append(sigs, syscall.SIGTSTP)
-	}
-	for _, sig := range terminating {
-		if !signal.Ignored(sig) {
-			sigs = append(sigs, sig)
+// signalWatch is the process-wide routing of the signals pgrun handles.
+type signalWatch struct {
+	ch    chan os.Signal
+	ready chan struct{} // closed once every signal is routed to ch
+}
+
+// watchSignals starts routing every signal pgrun handles to one channel, in
+// the background, and returns at once; wait says when the routing is in
+// place. The routing is set up once per process and never undone: each
+// signal costs a round trip to the Go runtime's signal thread to route and
+// another to unroute (together most of pgrun's start-up, measured), pgrun
+// runs one command per process, and dieOf does not need the runtime's
+// handlers gone.
+//
+// A terminating signal that pgrun's caller ignored stays ignored and is
+// not relayed, as in coreutils 9.10 (the Go runtime keeps that knowledge
+// only for HUP and INT; it has taken over the others by the time main
+// runs).
+var watchSignals = sync.OnceValue(func() *signalWatch {
+	w := &signalWatch{ch: make(chan os.Signal, 128), ready: make(chan struct{})}
+	// A goroutine of its own, not the caller's: the caller is locked to
+	// the main thread, and the runtime hands each registration over
+	// between threads faster from an unlocked goroutine (about 1.7 times,
+	// measured).
+	go func() {
+		defer close(w.ready)
+		sigs := []os.Signal{
+			syscall.SIGCHLD, syscall.SIGALRM, syscall.SIGWINCH, syscall.SIGCONT,
+			// Never let the terminal stop pgrun, nor a closed stderr kill
+			// it: either would leave the tree unsupervised.
+			syscall.SIGTTIN, syscall.SIGTTOU, syscall.SIGPIPE,
+		}
+		if !signal.Ignored(syscall.SIGTSTP) {
+			sigs = append(sigs, syscall.SIGTSTP)
+		}
+		for _, sig := range terminating {
+			if !signal.Ignored(sig) {
+				sigs = append(sigs, sig)
+			}
+		}
+		signal.Notify(w.ch, sigs...)
+	}()
+	return w
+})
+
+// wait returns the channel once every handled signal is routed to it.
+func (w *signalWatch) wait() chan os.Signal {
+	<-w.ready
+	return w.ch
+}
+
+// drain drops the signals that arrived for a run that is over, so that the
+// next Run in the process does not act on them.
+func drain(ch chan os.Signal) {
+	for {
+		select {
+		case <-ch:
+		default:
+			return
 		}
 	}
-	signal.Notify(ch, sigs...)
 }
 
 // supervisor is the event loop of one run. It alone waits for children and
