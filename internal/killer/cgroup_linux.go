@@ -124,9 +124,9 @@ type cgroupTree struct {
 	cg *cgroup
 }
 
-func (t *cgroupTree) Signal(sig syscall.Signal) (bool, error) {
+func (t *cgroupTree) Signal(sig syscall.Signal, then ...syscall.Signal) (bool, error) {
 	if sig != syscall.SIGKILL {
-		return t.tree.Signal(sig)
+		return t.tree.Signal(sig, then...)
 	}
 	populated, err := t.cg.populated()
 	if err != nil {

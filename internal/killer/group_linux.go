@@ -67,7 +67,11 @@ func newPinnedGroup(leader, pidfd int) *group {
 	return &group{leader: leader, pidfd: pidfd}
 }
 
-func (g *group) Signal(sig syscall.Signal) (bool, error) {
+func (g *group) Signal(sig syscall.Signal, then ...syscall.Signal) (bool, error) {
+	return inOrder(g.signal, sig, then)
+}
+
+func (g *group) signal(sig syscall.Signal) (bool, error) {
 	if g.released {
 		return false, nil
 	}

@@ -30,7 +30,11 @@ type group struct {
 // child of the caller that leads its own group. pidfd must be -1.
 func NewGroup(leader, pidfd int) Tree { return &group{leader: leader} }
 
-func (g *group) Signal(sig syscall.Signal) (bool, error) {
+func (g *group) Signal(sig syscall.Signal, then ...syscall.Signal) (bool, error) {
+	return inOrder(g.signal, sig, then)
+}
+
+func (g *group) signal(sig syscall.Signal) (bool, error) {
 	if g.exit != nil || g.released {
 		return false, nil
 	}

@@ -36,10 +36,12 @@ type Exit struct {
 // Tree is the set of processes pgrun answers for, rooted at the command it
 // forked (the leader).
 type Tree interface {
-	// Signal sends sig to every live member of the tree. It reports whether
-	// any member was reached; a tree with nothing left to signal is not an
-	// error.
-	Signal(sig syscall.Signal) (reached bool, err error)
+	// Signal sends sig to every live member of the tree, then each signal
+	// of then in turn (CONT after TERM, say) to the members found for sig:
+	// finding them is the costly part. It reports whether sig reached any
+	// member; a tree with nothing left to signal is not an error. After
+	// KILL nothing is left, and then is not sent.
+	Signal(sig syscall.Signal, then ...syscall.Signal) (reached bool, err error)
 
 	// Reap collects every child of pgrun that has exited and reports whether
 	// the leader has exited. It never blocks. Call it on every SIGCHLD:
@@ -93,4 +95,17 @@ func retryEINTR(f func() error) error {
 			return err
 		}
 	}
+}
+
+// inOrder sends sig, then each of then, with send, stopping at the first
+// error, and reports whether sig reached anything.
+func inOrder(send func(syscall.Signal) (bool, error), sig syscall.Signal, then []syscall.Signal) (bool, error) {
+	reached, err := send(sig)
+	for _, s := range then {
+		if err != nil || sig == syscall.SIGKILL {
+			break
+		}
+		_, err = send(s)
+	}
+	return reached, err
 }

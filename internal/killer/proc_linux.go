@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"os"
 	"strconv"
+
+	"golang.org/x/sys/unix"
 )
 
 // children lists pgrun's direct children, from every thread's children file
@@ -42,38 +44,66 @@ type procStat struct {
 	Start uint64 // clock ticks after boot
 }
 
-// readStat reads /proc/PID/stat. The command name may hold spaces and
-// parentheses, so fields are counted from the last ')'.
+// readStat reads /proc/PID/stat.
 func readStat(pid int) (procStat, error) {
-	b, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/stat")
+	var buf [statSize]byte
+	return readStatInto(pid, buf[:])
+}
+
+// statSize holds any /proc/PID/stat line: 52 numbers and a command name of
+// at most 64 bytes.
+const statSize = 1024
+
+// readStatInto reads /proc/PID/stat with buf as scratch space, in three
+// system calls: a walk of /proc makes one such read per process on the
+// machine, and os.ReadFile would make twice as many calls. The command name
+// may hold spaces and parentheses, so fields are counted from the last ')'.
+func readStatInto(pid int, buf []byte) (procStat, error) {
+	path := "/proc/" + strconv.Itoa(pid) + "/stat"
+	fd, err := unix.Open(path, unix.O_RDONLY|unix.O_CLOEXEC, 0)
 	if err != nil {
-		return procStat{}, err
+		return procStat{}, &os.PathError{Op: "open", Path: path, Err: err}
 	}
+	n, err := unix.Read(fd, buf)
+	unix.Close(fd)
+	if err != nil {
+		return procStat{}, &os.PathError{Op: "read", Path: path, Err: err}
+	}
+	if n == len(buf) {
+		return procStat{}, fmt.Errorf("%s: longer than %d bytes", path, len(buf))
+	}
+	b := buf[:n]
 	i := bytes.LastIndexByte(b, ')')
 	if i < 0 {
-		return procStat{}, fmt.Errorf("/proc/%d/stat: malformed", pid)
+		return procStat{}, fmt.Errorf("%s: malformed", path)
 	}
 	f := bytes.Fields(b[i+1:])
 	if len(f) < 20 || len(f[0]) != 1 {
-		return procStat{}, fmt.Errorf("/proc/%d/stat: malformed", pid)
+		return procStat{}, fmt.Errorf("%s: malformed", path)
 	}
 	ppid, err1 := strconv.Atoi(string(f[1]))
 	pgid, err2 := strconv.Atoi(string(f[2]))
 	sid, err3 := strconv.Atoi(string(f[3]))
 	start, err4 := strconv.ParseUint(string(f[19]), 10, 64)
 	if err := errors.Join(err1, err2, err3, err4); err != nil {
-		return procStat{}, fmt.Errorf("/proc/%d/stat: malformed: %w", pid, err)
+		return procStat{}, fmt.Errorf("%s: malformed: %w", path, err)
 	}
 	return procStat{State: f[0][0], Ppid: ppid, Pgid: pgid, Sid: sid, Start: start}, nil
 }
 
+// entry is one process as a pass over /proc saw it.
+type entry struct {
+	pid int
+	procStat
+}
+
 // childMap maps every process's parent to its live (not zombie) children,
 // from one pass over /proc.
-func childMap() (map[int][]int, error) {
-	kids := make(map[int][]int)
+func childMap() (map[int][]entry, error) {
+	kids := make(map[int][]entry)
 	err := eachProcess(func(pid int, st procStat) bool {
 		if st.State != 'Z' && st.State != 'X' {
-			kids[st.Ppid] = append(kids[st.Ppid], pid)
+			kids[st.Ppid] = append(kids[st.Ppid], entry{pid, st})
 		}
 		return true
 	})
@@ -92,12 +122,13 @@ func eachProcess(f func(pid int, st procStat) bool) error {
 	if err != nil {
 		return fmt.Errorf("scanning /proc: %w", err)
 	}
+	var buf [statSize]byte
 	for _, name := range names {
 		pid, err := strconv.Atoi(name)
 		if err != nil {
 			continue
 		}
-		st, err := readStat(pid)
+		st, err := readStatInto(pid, buf[:])
 		if err != nil {
 			continue // gone meanwhile
 		}

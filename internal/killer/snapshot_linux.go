@@ -26,11 +26,8 @@ func processes(leader int) []Process {
 	var out []Process
 	var walk func(parent, depth int)
 	walk = func(parent, depth int) {
-		for _, pid := range kids[parent] {
-			st, err := readStat(pid)
-			if err != nil {
-				continue
-			}
+		for _, e := range kids[parent] {
+			pid, st := e.pid, e.procStat
 			p := Process{
 				Pid: pid, Ppid: st.Ppid, Pgid: st.Pgid, Sid: st.Sid,
 				State: string(st.State), Depth: depth, Command: cmdline(pid),

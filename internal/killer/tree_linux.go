@@ -31,43 +31,51 @@ type tree struct{ g *group }
 // forking after that many is beyond what pgrun can stop this way.
 const maxKillRounds = 100
 
-func (t *tree) Signal(sig syscall.Signal) (bool, error) {
+func (t *tree) Signal(sig syscall.Signal, then ...syscall.Signal) (bool, error) {
 	if sig == syscall.SIGKILL {
 		return t.kill()
 	}
 	// Walk first: once the group's members die, their children are
 	// re-parented to pgrun and a walk could miss them; the pidfds taken
 	// now stay valid.
-	procs, err := descendants()
+	viaGroup := t.g.canSignal()
+	skip := 0
+	if viaGroup {
+		skip = t.g.leader
+	}
+	procs, err := descendants(skip)
 	defer closeAll(procs)
 	if err != nil {
 		return false, err
 	}
-	viaGroup := t.g.canSignal()
-	reached, err := t.g.Signal(sig)
-	if err != nil {
-		return reached, err
-	}
-	for _, p := range procs {
-		if viaGroup && p.pgid == t.g.leader {
-			continue // the group signal reached it
+	return inOrder(func(sig syscall.Signal) (bool, error) {
+		reached, err := t.g.signal(sig)
+		if err != nil {
+			return reached, err
 		}
-		if unix.PidfdSendSignal(p.fd, sig, nil, 0) == nil {
-			reached = true
+		for _, p := range procs {
+			if viaGroup && p.pgid == t.g.leader {
+				continue // the group signal reached it
+			}
+			if unix.PidfdSendSignal(p.fd, sig, nil, 0) == nil {
+				reached = true
+			}
 		}
-	}
-	return reached, err
+		return reached, nil
+	}, sig, then)
 }
 
 // kill sends KILL to the group (atomic for its members, forks in flight
 // included), then walks and KILLs the descendants until none is alive.
 func (t *tree) kill() (bool, error) {
-	reached, err := t.g.Signal(syscall.SIGKILL)
+	reached, err := t.g.signal(syscall.SIGKILL)
 	if err != nil {
 		return reached, err
 	}
 	for round := 0; round < maxKillRounds; round++ {
-		procs, err := descendants()
+		// Every process, group members included: the rounds wait on
+		// their pidfds for the KILLed to be gone.
+		procs, err := descendants(0)
 		if err != nil {
 			return reached, err
 		}
@@ -141,30 +149,47 @@ type proc struct {
 // has not reaped it; below, a process counts as the child of a listed
 // parent only if, after its pidfd was opened and its /proc entry read
 // again, both it and the parent are alive and the entry names that parent.
-func descendants() ([]proc, error) {
+//
+// Members of process group skip (0: none) that had no children in the
+// pass are left out: the caller reaches them through the group, and
+// verifying each would cost a pidfd and another read of /proc (a tree of
+// a thousand sleeping jobs is a thousand such members).
+func descendants(skip int) ([]proc, error) {
 	kids, err := childMap()
 	if err != nil {
 		return nil, err
 	}
+	reachedByGroup := func(e entry) bool {
+		return skip != 0 && e.Pgid == skip && len(kids[e.pid]) == 0
+	}
 	self := os.Getpid()
 	var out []proc
-	for _, pid := range kids[self] {
-		if p, ok := open(pid, self, -1); ok {
+	for _, e := range kids[self] {
+		if reachedByGroup(e) {
+			continue
+		}
+		if p, ok := open(e.pid, self, -1); ok {
 			out = append(out, p)
 			continue
 		}
 		// A child that just died had its children re-parented to pgrun
 		// before the pass read its own entry: take them as pgrun's.
-		for _, orphan := range kids[pid] {
-			if p, ok := open(orphan, self, -1); ok {
+		for _, orphan := range kids[e.pid] {
+			if reachedByGroup(orphan) {
+				continue
+			}
+			if p, ok := open(orphan.pid, self, -1); ok {
 				out = append(out, p)
 			}
 		}
 	}
 	for i := 0; i < len(out); i++ {
 		parent := out[i]
-		for _, pid := range kids[parent.pid] {
-			if p, ok := open(pid, parent.pid, parent.fd); ok {
+		for _, e := range kids[parent.pid] {
+			if reachedByGroup(e) {
+				continue
+			}
+			if p, ok := open(e.pid, parent.pid, parent.fd); ok {
 				out = append(out, p)
 			}
 		}

@@ -319,14 +319,13 @@ func (s *supervisor) send(sig syscall.Signal, why Reason) error {
 	if s.opts.Snapshots {
 		ev.Tree = s.tree.Processes()
 	}
-	reached, err := s.tree.Signal(sig)
+	var then []syscall.Signal
+	if sig != syscall.SIGKILL && sig != syscall.SIGCONT {
+		then = []syscall.Signal{syscall.SIGCONT}
+	}
+	reached, err := s.tree.Signal(sig, then...)
 	if err != nil {
 		return err
-	}
-	if sig != syscall.SIGKILL && sig != syscall.SIGCONT {
-		if _, err := s.tree.Signal(syscall.SIGCONT); err != nil {
-			return err
-		}
 	}
 	s.signalled = true
 	if sig == syscall.SIGKILL && reached {
