@@ -150,63 +150,68 @@ type proc struct {
 // parent only if, after its pidfd was opened and its /proc entry read
 // again, both it and the parent are alive and the entry names that parent.
 //
-// Members of process group skip (0: none) that had no children in the
-// pass are left out: the caller reaches them through the group, and
-// verifying each would cost a pidfd and another read of /proc (a tree of
-// a thousand sleeping jobs is a thousand such members).
+// Members of process group skip (0: none) are left out: the caller reaches
+// them through the group. They are pgrun's by being members (a process
+// cannot join a group of another session, and the group's number is held
+// by the leader's pidfd or by the unreaped leader), so they vouch for
+// their children as a verified parent does, and the pass over /proc need
+// not read their entries: a tree of a thousand jobs of one shell costs a
+// thousand getpgid calls instead of a thousand reads of /proc/PID/stat,
+// and a pidfd each.
 func descendants(skip int) ([]proc, error) {
-	kids, err := childMap()
+	kids, members, err := scan(skip)
 	if err != nil {
 		return nil, err
 	}
-	reachedByGroup := func(e entry) bool {
-		return skip != 0 && e.Pgid == skip && len(kids[e.pid]) == 0
-	}
 	self := os.Getpid()
 	var out []proc
-	for _, e := range kids[self] {
-		if reachedByGroup(e) {
-			continue
-		}
-		if p, ok := open(e.pid, self, -1); ok {
+	add := func(pid, ppid int, parentAlive func() bool) bool {
+		p, ok := open(pid, ppid, parentAlive)
+		if ok {
 			out = append(out, p)
+		}
+		return ok
+	}
+	isSelf := func() bool { return true }
+	for _, e := range kids[self] {
+		if add(e.pid, self, isSelf) {
 			continue
 		}
 		// A child that just died had its children re-parented to pgrun
 		// before the pass read its own entry: take them as pgrun's.
 		for _, orphan := range kids[e.pid] {
-			if reachedByGroup(orphan) {
-				continue
-			}
-			if p, ok := open(orphan.pid, self, -1); ok {
-				out = append(out, p)
-			}
+			add(orphan.pid, self, isSelf)
+		}
+	}
+	for m := range members {
+		stillMember := func() bool {
+			pgid, err := unix.Getpgid(m)
+			return err == nil && pgid == skip
+		}
+		for _, e := range kids[m] {
+			add(e.pid, m, stillMember)
 		}
 	}
 	for i := 0; i < len(out); i++ {
 		parent := out[i]
 		for _, e := range kids[parent.pid] {
-			if reachedByGroup(e) {
-				continue
-			}
-			if p, ok := open(e.pid, parent.pid, parent.fd); ok {
-				out = append(out, p)
-			}
+			add(e.pid, parent.pid, func() bool { return alive(parent.fd) })
 		}
 	}
 	return out, nil
 }
 
-// open returns pid's pidfd if pid is alive and still the child of ppid:
-// pgrun itself, or the live process held by ppidfd.
-func open(pid, ppid, ppidfd int) (proc, bool) {
+// open returns pid's pidfd if pid is alive and, after the pidfd was
+// opened, still the child of ppid, which parentAlive says is still the
+// process that was listed.
+func open(pid, ppid int, parentAlive func() bool) (proc, bool) {
 	fd, err := unix.PidfdOpen(pid, 0)
 	if err != nil {
 		return proc{}, false
 	}
 	st, err := readStat(pid)
 	ok := err == nil && st.State != 'Z' && st.State != 'X' && alive(fd) &&
-		st.Ppid == ppid && (ppidfd < 0 || alive(ppidfd))
+		st.Ppid == ppid && parentAlive()
 	if !ok {
 		unix.Close(fd)
 		return proc{}, false
