@@ -197,6 +197,9 @@ func run(argv []string) int {
 	prog, stderr := argv[0], io.Writer(os.Stderr)
 	var out outcome
 	cmd := newRootCmd(prog, stderr, &out)
+	if isCompletionRequest(argv[1:]) {
+		return runCompletion(cmd, prog, stderr, argv[1:])
+	}
 	args, err := normalizeArgs(cmd.Flags(), argv[1:])
 	if err == nil {
 		cmd.SetArgs(args)
