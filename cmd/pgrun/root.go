@@ -63,6 +63,9 @@ type outcome struct {
 	err    error
 	report *report // nil without --report
 	path   string  // where the report goes
+
+	args    []string      // the command, for annotateTimeout
+	timeout time.Duration // its limit
 }
 
 // newRootCmd builds the pgrun command. What it ran is left in *out, so
@@ -127,6 +130,7 @@ func newRootCmd(prog string, stderr io.Writer, out *outcome) *cobra.Command {
 					out.report.record(ev)
 				}
 			}
+			out.args, out.timeout = args, f.timeout
 			out.res, out.err = runner.Run(opts)
 			return nil
 		},
@@ -224,6 +228,7 @@ func run(argv []string) int {
 	case res.CoreDumped:
 		fmt.Fprintf(stderr, "%s: the monitored command dumped core\n", prog)
 	}
+	annotateTimeout(stderr, os.Getenv, &out)
 	if out.report != nil {
 		out.report.finish(res, out.err, code)
 		if err := out.report.write(out.path); err != nil {
