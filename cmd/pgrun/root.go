@@ -64,6 +64,9 @@ type outcome struct {
 	err    error
 	report *report // nil without --report
 	path   string  // where the report goes
+
+	args    []string      // the command, for annotateTimeout
+	timeout time.Duration // its limit
 }
 
 // newRootCmd builds the pgrun command. What it ran is left in *out, so
@@ -134,6 +137,7 @@ func newRootCmd(prog string, stderr io.Writer, out *outcome) *cobra.Command {
 					out.report.record(ev)
 				}
 			}
+			out.args, out.timeout = args, f.timeout
 			out.res, out.err = runner.Run(opts)
 			return nil
 		},
@@ -197,6 +201,9 @@ func run(argv []string) int {
 	prog, stderr := argv[0], io.Writer(os.Stderr)
 	var out outcome
 	cmd := newRootCmd(prog, stderr, &out)
+	if isCompletionRequest(argv[1:]) {
+		return runCompletion(cmd, prog, stderr, argv[1:])
+	}
 	args, err := normalizeArgs(cmd.Flags(), argv[1:])
 	if err == nil {
 		cmd.SetArgs(args)
@@ -221,6 +228,7 @@ func run(argv []string) int {
 	case res.CoreDumped:
 		fmt.Fprintf(stderr, "%s: the monitored command dumped core\n", prog)
 	}
+	annotateTimeout(stderr, os.Getenv, &out)
 	if out.report != nil {
 		out.report.finish(res, out.err, code)
 		if err := out.report.write(out.path); err != nil {
