@@ -1,6 +1,7 @@
 package main
 
 import (
+	"fmt"
 	"io"
 	"strconv"
 	"strings"
@@ -55,8 +56,7 @@ func runCompletion(cmd *cobra.Command, prog string, stderr io.Writer, args []str
 			}
 			return nil
 		}
-		c.SetUsageTemplate(completionUsage)
-		c.SetHelpTemplate("{{.UsageString}}\n{{.Long}}\n")
+		c.SetHelpFunc(completionHelp) // its shells' help too
 	}
 	cmd.SetArgs(args)
 	if err := cmd.Execute(); err != nil {
@@ -65,16 +65,23 @@ func runCompletion(cmd *cobra.Command, prog string, stderr io.Writer, args []str
 	return 0
 }
 
-// completionUsage is the usage of "completion" and its shells: pgrun's
-// own usage template has no place for subcommands.
-const completionUsage = `Usage:
-  {{.UseLine}}{{if .HasAvailableSubCommands}}
-
-Shells:{{range .Commands}}{{if .IsAvailableCommand}}
-  {{rpad .Name .NamePadding}} {{.Short}}{{end}}{{end}}{{end}}
-
-Options:
-{{options .LocalFlags}}`
+// completionHelp is the help of "completion" and its shells, laid out as
+// pgrun's own, which has no place for subcommands. A function, not a
+// cobra template, for the reason newRootCmd gives.
+func completionHelp(c *cobra.Command, _ []string) {
+	var b strings.Builder
+	b.WriteString("Usage:\n  " + c.UseLine() + "\n")
+	if c.HasAvailableSubCommands() {
+		b.WriteString("\nShells:\n")
+		for _, sub := range c.Commands() {
+			if sub.IsAvailableCommand() {
+				fmt.Fprintf(&b, "  %-*s %s\n", sub.NamePadding(), sub.Name(), sub.Short)
+			}
+		}
+	}
+	b.WriteString("\nOptions:\n" + optionsHelp(c.LocalFlags()) + "\n" + c.Long + "\n")
+	io.WriteString(c.OutOrStdout(), b.String())
+}
 
 // setUpCompletion tells cobra what each position completes to: the values
 // of --signal, --contain and --orphans; nothing for DURATION; and after it
