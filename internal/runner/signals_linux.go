@@ -22,3 +22,9 @@ var terminating = func() []syscall.Signal {
 	}
 	return s
 }()
+
+// routedLateHere adds the Linux-only signals that routedLate allows: the
+// real-time ones and PWR.
+func routedLateHere(sig syscall.Signal) bool {
+	return sig >= 34 || sig == syscall.SIGPWR
+}

@@ -16,3 +16,6 @@ var terminating = []syscall.Signal{
 	syscall.SIGXCPU, syscall.SIGXFSZ, syscall.SIGVTALRM, syscall.SIGPROF,
 	syscall.SIGSYS,
 }
+
+// routedLateHere adds nothing on systems without real-time signals.
+func routedLateHere(syscall.Signal) bool { return false }
