@@ -204,11 +204,11 @@ type supervisor struct {
 }
 
 func (s *supervisor) run() (Result, error) {
-	var deadline <-chan time.Time
+	var deadline <-chan time.Time // stays nil where SIGALRM says it
 	if s.opts.Timeout > 0 {
-		t := time.NewTimer(s.opts.Timeout)
-		defer t.Stop()
-		deadline = t.C
+		var disarm func()
+		deadline, disarm = armDeadline(s.opts.Timeout)
+		defer disarm()
 	}
 	defer func() {
 		if s.grace != nil {
@@ -242,6 +242,12 @@ func (s *supervisor) run() (Result, error) {
 		return Result{}, err
 	}
 	return s.result(exit), nil
+}
+
+// goDeadline is armDeadline with a Go timer.
+func goDeadline(d time.Duration) (<-chan time.Time, func()) {
+	t := time.NewTimer(d)
+	return t.C, func() { t.Stop() }
 }
 
 // settle reports whether the run is over, and applies the orphans policy the
