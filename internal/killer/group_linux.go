@@ -195,6 +195,26 @@ func (g *group) Alive() (bool, error) {
 	return groupHasLiveMember(g.leader)
 }
 
+// holdsNumber reports whether the group's number has named pgrun's group
+// all along, so that a process found with that process group id is one of
+// its members: the leader is unreaped, or the group still has a member. A
+// group that has emptied never gets a member again (no process may join a
+// group that has no member left), and only then can its number be
+// recycled, so a yes now holds for every moment before.
+func (g *group) holdsNumber() bool {
+	if g.released {
+		return false
+	}
+	if g.exit == nil {
+		return true // unreaped leader: the number is pinned
+	}
+	if !g.viaPidfd {
+		return false
+	}
+	err := unix.PidfdSendSignal(g.pidfd, 0, nil, unix.PIDFD_SIGNAL_PROCESS_GROUP)
+	return err == nil || errors.Is(err, unix.EPERM)
+}
+
 // canSignal reports whether Signal still reaches the group.
 func (g *group) canSignal() bool { return !g.released && (g.viaPidfd || g.exit == nil) }
 

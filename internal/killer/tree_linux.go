@@ -44,6 +44,12 @@ func (t *tree) Signal(sig syscall.Signal, then ...syscall.Signal) (bool, error) 
 		skip = t.g.leader
 	}
 	procs, err := descendants(skip)
+	if err == nil && skip != 0 && !t.g.holdsNumber() {
+		// The members vouched for their children by their group's
+		// number, which may have been recycled meanwhile: verify all.
+		closeAll(procs)
+		procs, err = descendants(0)
+	}
 	defer closeAll(procs)
 	if err != nil {
 		return false, err
@@ -152,12 +158,13 @@ type proc struct {
 //
 // Members of process group skip (0: none) are left out: the caller reaches
 // them through the group. They are pgrun's by being members (a process
-// cannot join a group of another session, and the group's number is held
-// by the leader's pidfd or by the unreaped leader), so they vouch for
-// their children as a verified parent does, and the pass over /proc need
-// not read their entries: a tree of a thousand jobs of one shell costs a
+// cannot join a group of another session), so they vouch for their
+// children as a verified parent does, and the pass over /proc need not
+// read their entries: a tree of a thousand jobs of one shell costs a
 // thousand getpgid calls instead of a thousand reads of /proc/PID/stat,
-// and a pidfd each.
+// and a pidfd each. That holds only while the number names the group
+// throughout: the caller checks it afterwards (group.holdsNumber) and
+// otherwise discards the result.
 func descendants(skip int) ([]proc, error) {
 	kids, members, err := scan(skip)
 	if err != nil {
