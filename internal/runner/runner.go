@@ -144,7 +144,13 @@ var watchSignals = sync.OnceValue(func() *signalWatch {
 	go func() {
 		signal.Notify(w.ch, early...)
 		close(w.ready)
-		signal.Notify(w.ch, late...)
+		// One call each: Notify holds os/signal's lock for all the
+		// signals it is given, and that lock also holds up delivery, so
+		// a CHLD from a command that ends at once would wait for all of
+		// them (its zombie outliving the moment, seen in group_leader).
+		for _, sig := range late {
+			signal.Notify(w.ch, sig)
+		}
 	}()
 	return w
 })
