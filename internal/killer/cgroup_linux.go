@@ -17,9 +17,10 @@ import (
 // Containment is how the command's tree will be contained, chosen before
 // pgrun forks. The zero value is not usable; call Contain.
 type Containment struct {
-	Mode string // Group, Subreaper or Cgroup
-	Why  string // why not a stronger mode, or where the cgroup is
-	cg   *cgroup
+	Mode  string // Group, Subreaper or Cgroup
+	Why   string // why not a stronger mode, or where the cgroup is
+	cg    *cgroup
+	named bool // Mode was asked for by name: never fall back from it
 }
 
 // Contain prepares the containment mode asked for (Auto: the strongest
@@ -28,13 +29,13 @@ type Containment struct {
 func Contain(mode string) (*Containment, error) {
 	switch mode {
 	case Group:
-		return &Containment{Mode: Group, Why: "asked for"}, nil
+		return &Containment{Mode: Group, Why: "asked for", named: true}, nil
 	case Subreaper:
-		return &Containment{Mode: Subreaper, Why: "asked for"}, nil
+		return &Containment{Mode: Subreaper, Why: "asked for", named: true}, nil
 	case Cgroup, Auto:
 		cg, err := newCgroup(mode == Cgroup)
 		if err == nil {
-			return &Containment{Mode: Cgroup, Why: cg.dir, cg: cg}, nil
+			return &Containment{Mode: Cgroup, Why: cg.dir, cg: cg, named: mode == Cgroup}, nil
 		}
 		if mode == Cgroup {
 			return nil, fmt.Errorf("cannot contain the command in a cgroup: %w", err)
@@ -67,8 +68,8 @@ func (c *Containment) Tree(pid, pidfd int) (Tree, error) {
 		return NewGroup(pid, pidfd), nil
 	case c.cg == nil:
 		return NewTree(pid, pidfd), nil
-	case killedAtBirth(pid):
-		reap(pid)
+	case neverExecuted(pid):
+		reap(pid) // it is dying, not running: this does not block for long
 		if pidfd >= 0 {
 			unix.Close(pidfd)
 		}
@@ -78,42 +79,39 @@ func (c *Containment) Tree(pid, pidfd int) (Tree, error) {
 }
 
 // Fallback gives up the cgroup, after ErrKilledAtBirth or a failed start,
-// for the subreaper.
-func (c *Containment) Fallback(why string) {
+// for the subreaper, and says why. When the cgroup was asked for by name
+// it fails instead, with why: the caller must not start the command.
+func (c *Containment) Fallback(why string) error {
+	c.Discard()
+	if c.named && c.Mode == Cgroup {
+		return fmt.Errorf("cannot contain the command in a cgroup: %s", why)
+	}
+	c.Mode, c.Why = Subreaper, why
+	return nil
+}
+
+// Discard frees what Contain prepared, for a command that will not start.
+func (c *Containment) Discard() {
 	if c.cg != nil {
 		c.cg.remove()
 		c.cg = nil
 	}
-	c.Mode, c.Why = Subreaper, why
 }
 
-// killedAtBirth reports whether pid, a child that ForkExec reported
-// started, in fact died of SIGKILL without executing its program.
+// neverExecuted reports whether pid, a child that ForkExec reported
+// started, in fact never executed its program: it died first.
 //
 // ForkExec returns once the child's close-on-exec pipe is closed: by a
-// successful exec, which switches the child's executable before it closes
-// those files, or by the child's death. So a child whose executable is
-// still pgrun's (or, dead, has none) did not exec and is dying: wait for
-// it (without reaping) and look at how it died and under which name.
-func killedAtBirth(pid int) bool {
-	own, err := os.Readlink("/proc/self/exe")
-	if exe, err2 := os.Readlink(fmt.Sprintf("/proc/%d/exe", pid)); err != nil || (err2 == nil && exe != own) {
-		return false // it runs its own program
-	}
-	var info unix.Siginfo
-	err = retryEINTR(func() error {
-		return unix.Waitid(unix.P_PID, pid, &info, unix.WEXITED|unix.WNOWAIT, nil)
-	})
-	if err != nil || info.Code != cldKilled {
-		return false
-	}
-	ownName, err1 := os.ReadFile("/proc/self/comm")
-	itsName, err2 := os.ReadFile(fmt.Sprintf("/proc/%d/comm", pid))
-	return err1 == nil && err2 == nil && bytes.Equal(ownName, itsName)
+// successful execve, or by the child's death. execve clears PF_FORKNOEXEC
+// before it closes those files, so a child still carrying the flag did not
+// execute and is dying. Nothing else tells the two apart: a child that
+// did execute may be a second pgrun, or may have died of SIGKILL already.
+// When the flag cannot be read the child counts as started: a command that
+// may have run is never started again.
+func neverExecuted(pid int) bool {
+	st, err := childStat(pid)
+	return err == nil && st.Flags&pfForkNoExec != 0
 }
-
-// cldKilled is si_code CLD_KILLED (siginfo.h); x/sys does not name it.
-const cldKilled = 2
 
 // cgroupTree is a tree born in a fresh cgroup of its own: KILL is one
 // write to cgroup.kill, which the kernel applies atomically to every member

@@ -32,5 +32,8 @@ func (c *Containment) Apply(attr *syscall.SysProcAttr) {}
 // Tree returns the Tree of the command just started.
 func (c *Containment) Tree(pid, pidfd int) (Tree, error) { return NewGroup(pid, pidfd), nil }
 
+// Discard does nothing: the group needs no preparation.
+func (c *Containment) Discard() {}
+
 // Fallback does nothing: there is nothing to fall back from.
-func (c *Containment) Fallback(why string) {}
+func (c *Containment) Fallback(why string) error { return nil }

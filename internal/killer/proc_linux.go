@@ -41,8 +41,13 @@ type procStat struct {
 	Ppid  int
 	Pgid  int
 	Sid   int
+	Flags uint64 // the kernel's PF_* flags
 	Start uint64 // clock ticks after boot
 }
+
+// pfForkNoExec is PF_FORKNOEXEC (linux/sched.h): set by fork, cleared by a
+// successful execve before the new program's close-on-exec files close.
+const pfForkNoExec = 0x40
 
 // readStat reads /proc/PID/stat.
 func readStat(pid int) (procStat, error) {
@@ -56,23 +61,19 @@ const statSize = 1024
 
 // readStatInto reads /proc/PID/stat with buf as scratch space, in three
 // system calls: a walk of /proc makes one such read per process on the
-// machine, and os.ReadFile would make twice as many calls. The command name
-// may hold spaces and parentheses, so fields are counted from the last ')'.
+// machine, and os.ReadFile would make twice as many calls.
 func readStatInto(pid int, buf []byte) (procStat, error) {
-	path := "/proc/" + strconv.Itoa(pid) + "/stat"
-	fd, err := unix.Open(path, unix.O_RDONLY|unix.O_CLOEXEC, 0)
+	return readStatAt(unix.AT_FDCWD, "/proc/"+strconv.Itoa(pid)+"/stat", buf)
+}
+
+// readStatAt reads the stat file at path, relative to the directory dirfd.
+// The command name may hold spaces and parentheses, so fields are counted
+// from the last ')'.
+func readStatAt(dirfd int, path string, buf []byte) (procStat, error) {
+	b, err := readAt(dirfd, path, buf)
 	if err != nil {
-		return procStat{}, &os.PathError{Op: "open", Path: path, Err: err}
+		return procStat{}, err
 	}
-	n, err := unix.Read(fd, buf)
-	unix.Close(fd)
-	if err != nil {
-		return procStat{}, &os.PathError{Op: "read", Path: path, Err: err}
-	}
-	if n == len(buf) {
-		return procStat{}, fmt.Errorf("%s: longer than %d bytes", path, len(buf))
-	}
-	b := buf[:n]
 	i := bytes.LastIndexByte(b, ')')
 	if i < 0 {
 		return procStat{}, fmt.Errorf("%s: malformed", path)
@@ -84,11 +85,30 @@ func readStatInto(pid int, buf []byte) (procStat, error) {
 	ppid, err1 := strconv.Atoi(string(f[1]))
 	pgid, err2 := strconv.Atoi(string(f[2]))
 	sid, err3 := strconv.Atoi(string(f[3]))
-	start, err4 := strconv.ParseUint(string(f[19]), 10, 64)
-	if err := errors.Join(err1, err2, err3, err4); err != nil {
+	flags, err4 := strconv.ParseUint(string(f[6]), 10, 64)
+	start, err5 := strconv.ParseUint(string(f[19]), 10, 64)
+	if err := errors.Join(err1, err2, err3, err4, err5); err != nil {
 		return procStat{}, fmt.Errorf("%s: malformed: %w", path, err)
 	}
-	return procStat{State: f[0][0], Ppid: ppid, Pgid: pgid, Sid: sid, Start: start}, nil
+	return procStat{State: f[0][0], Ppid: ppid, Pgid: pgid, Sid: sid, Flags: flags, Start: start}, nil
+}
+
+// readAt reads the whole of a small file at path, relative to dirfd, into
+// buf, and returns what it read.
+func readAt(dirfd int, path string, buf []byte) ([]byte, error) {
+	fd, err := unix.Openat(dirfd, path, unix.O_RDONLY|unix.O_CLOEXEC, 0)
+	if err != nil {
+		return nil, &os.PathError{Op: "open", Path: path, Err: err}
+	}
+	n, err := unix.Read(fd, buf)
+	unix.Close(fd)
+	if err != nil {
+		return nil, &os.PathError{Op: "read", Path: path, Err: err}
+	}
+	if n == len(buf) {
+		return nil, fmt.Errorf("%s: longer than %d bytes", path, len(buf))
+	}
+	return buf[:n], nil
 }
 
 // entry is one process as a pass over /proc saw it.

@@ -49,7 +49,7 @@ func Run(opts Options) (Result, error) {
 		return Result{}, err
 	}
 	if err := killer.AdoptOrphans(); err != nil {
-		cont.Fallback("")
+		cont.Discard()
 		return Result{}, err
 	}
 	var term terminal
@@ -73,7 +73,8 @@ func Run(opts Options) (Result, error) {
 
 // startContained starts the command inside the containment. If the cgroup
 // lets it down (the clone into it fails, or the kernel kills the command as
-// it is cloned), it starts it again without one: nothing of the command ran.
+// it is cloned), it starts it again without one, since nothing of the
+// command ran; unless the cgroup was asked for by name, which then fails.
 func startContained(args []string, cont *killer.Containment, fg, tty bool) (killer.Tree, int, error) {
 	for {
 		attr := sysProcAttr(fg, tty)
@@ -82,15 +83,23 @@ func startContained(args []string, cont *killer.Containment, fg, tty bool) (kill
 		pid, pidfd, err := start(args, attr)
 		if err != nil {
 			if withCgroup && !errors.Is(err, syscall.ENOENT) {
-				cont.Fallback("starting in the cgroup failed: " + err.Error())
+				why := err.Error()
+				if se := (*StartError)(nil); errors.As(err, &se) {
+					why = se.Err.Error()
+				}
+				if ferr := cont.Fallback("starting in the cgroup failed: " + why); ferr != nil {
+					return nil, 0, ferr
+				}
 				continue
 			}
-			cont.Fallback("")
+			cont.Discard()
 			return nil, 0, err
 		}
 		tree, err := cont.Tree(pid, pidfd)
 		if errors.Is(err, killer.ErrKilledAtBirth) {
-			cont.Fallback(err.Error())
+			if ferr := cont.Fallback(err.Error()); ferr != nil {
+				return nil, 0, ferr
+			}
 			continue
 		}
 		return tree, pid, err
