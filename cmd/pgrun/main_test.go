@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"os/exec"
+	"os/signal"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -27,8 +28,41 @@ func TestMain(m *testing.M) {
 			}
 			os.Exit(run(os.Args))
 		},
-		"escape": escape,
+		"escape":    escape,
+		"bystander": bystander,
 	})
+}
+
+// bystander LOG PIDFILE is a process that pgrun must never touch: it
+// appends its pid to PIDFILE, then lives for $LONG, appending to LOG a line
+// for every signal it receives (KILL shows as its absence).
+func bystander() {
+	if len(os.Args) != 3 {
+		fmt.Fprintln(os.Stderr, "usage: bystander LOG PIDFILE")
+		os.Exit(2)
+	}
+	sigs := make(chan os.Signal, 64)
+	signal.Notify(sigs)
+	appendLine := func(file, line string) {
+		f, err := os.OpenFile(file, os.O_WRONLY|os.O_APPEND|os.O_CREATE, 0o666)
+		if err == nil {
+			fmt.Fprintln(f, line)
+			f.Close()
+		}
+	}
+	appendLine(os.Args[2], strconv.Itoa(os.Getpid()))
+	long, _ := strconv.ParseFloat(os.Getenv("LONG"), 64)
+	end := time.After(time.Duration(long * float64(time.Second)))
+	for {
+		select {
+		case sig := <-sigs:
+			if sig != syscall.SIGCHLD && sig != syscall.SIGURG { // the Go runtime's own
+				appendLine(os.Args[1], fmt.Sprintf("%d got %v", os.Getpid(), sig))
+			}
+		case <-end:
+			os.Exit(0)
+		}
+	}
 }
 
 // escape setsid|setpgid COMMAND [ARG...] leaves the process group, into a

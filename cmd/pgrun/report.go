@@ -20,21 +20,23 @@ const reportSchema = "pgrun-report/1"
 // report is the --report document: what pgrun ran, how it ended, and what
 // it had to signal and kill. The README documents every field.
 type report struct {
-	Schema          string          `json:"schema"`
-	Command         []string        `json:"command"`
-	Start           time.Time       `json:"start"`
-	End             time.Time       `json:"end"`
-	DurationSeconds float64         `json:"duration_seconds"`
-	TimeoutSeconds  float64         `json:"timeout_seconds"`
-	GraceSeconds    float64         `json:"grace_seconds"`
-	Outcome         string          `json:"outcome"`
-	ExitCode        int             `json:"exit_code"`
-	Signal          string          `json:"signal,omitempty"`
-	Error           string          `json:"error,omitempty"`
-	Containment     string          `json:"containment,omitempty"`
-	Signals         []reportSignal  `json:"signals"`
-	Killed          []reportProcess `json:"killed"`
-	Usage           *reportRusage   `json:"usage,omitempty"`
+	Schema          string    `json:"schema"`
+	Command         []string  `json:"command"`
+	Start           time.Time `json:"start"`
+	End             time.Time `json:"end"`
+	DurationSeconds float64   `json:"duration_seconds"`
+	TimeoutSeconds  float64   `json:"timeout_seconds"`
+	GraceSeconds    float64   `json:"grace_seconds"`
+	Outcome         string    `json:"outcome"`
+	ExitCode        int       `json:"exit_code"`
+	Signal          string    `json:"signal,omitempty"`
+	Error           string    `json:"error,omitempty"`
+	Containment     string    `json:"containment,omitempty"`
+	// ContainmentLimits is runner.Containment.Limits.
+	ContainmentLimits string          `json:"containment_limits,omitempty"`
+	Signals           []reportSignal  `json:"signals"`
+	Killed            []reportProcess `json:"killed"`
+	Usage             *reportRusage   `json:"usage,omitempty"`
 }
 
 type reportSignal struct {

@@ -117,13 +117,21 @@ func newRootCmd(prog string, stderr io.Writer, out *outcome) *cobra.Command {
 				Orphans:        f.orphans,
 				Contain:        f.contain,
 			}
-			if f.verbose {
-				opts.OnStart = func(mode, why string) {
-					fmt.Fprintf(stderr, "%s: containment: %s (%s)\n", prog, mode, why)
-				}
-			}
 			if f.report != "" {
 				out.report, out.path = newReport(args, f.timeout, f.grace), f.report
+			}
+			if f.verbose || out.report != nil {
+				opts.OnStart = func(c runner.Containment) {
+					if f.verbose {
+						fmt.Fprintf(stderr, "%s: containment: %s (%s)\n", prog, c.Mode, c.Why)
+						if c.Limits != "" {
+							fmt.Fprintf(stderr, "%s: containment limits: %s\n", prog, c.Limits)
+						}
+					}
+					if out.report != nil {
+						out.report.ContainmentLimits = c.Limits
+					}
+				}
 			}
 			opts.Snapshots = f.verbose || out.report != nil
 			shownTree := false

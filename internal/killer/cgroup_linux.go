@@ -90,6 +90,21 @@ func (c *Containment) Fallback(why string) error {
 	return nil
 }
 
+// Limits says what this containment cannot reach here beyond what its
+// mode never reaches, or "". Where /proc belongs to another pid namespace,
+// processes that leave the command's process group cannot be found: in a
+// cgroup they get only the KILL of cgroup.kill, otherwise nothing.
+func (c *Containment) Limits() string {
+	why := ForeignProc()
+	switch {
+	case why == "" || c.Mode == Group:
+		return ""
+	case c.cg != nil:
+		return why + ": processes that leave the command's process group get no signal but the cgroup's KILL"
+	}
+	return why + ": processes that leave the command's process group are out of reach"
+}
+
 // Discard frees what Contain prepared, for a command that will not start.
 func (c *Containment) Discard() {
 	if c.cg != nil {

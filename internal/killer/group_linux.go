@@ -103,7 +103,11 @@ func (g *group) signal(sig syscall.Signal) (bool, error) {
 }
 
 func (g *group) Reap() (bool, error) {
-	if g.viaPidfd {
+	if g.viaPidfd || !viewProc().own {
+		// Pinned where /proc is another namespace's, the group is
+		// signalled by number only until its leader is reaped: the other
+		// children cannot be found without /proc, so whichever exits is
+		// reaped, the leader too.
 		return g.exited, g.reapAll()
 	}
 	if !g.exited {
@@ -249,3 +253,7 @@ func (g *group) Release() (Exit, error) {
 }
 
 func (g *group) Mechanism() string { return "group" }
+
+// Blind is "": the group never looks for processes that left it, and its
+// Alive is about the group alone.
+func (g *group) Blind() string { return "" }

@@ -93,3 +93,6 @@ func (g *group) Release() (Exit, error) {
 func NewTree(leader, pidfd int) Tree { return NewGroup(leader, pidfd) }
 
 func (g *group) Mechanism() string { return "group" }
+
+// Blind is "": the group never looks for processes that left it.
+func (g *group) Blind() string { return "" }

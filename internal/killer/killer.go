@@ -62,8 +62,16 @@ type Tree interface {
 
 	// Processes lists the live processes of the tree as they stand, parents
 	// before their children, for diagnostics; it may miss a process that
-	// is starting or ending meanwhile, and is empty where unsupported.
+	// is starting or ending meanwhile, and is empty where unsupported or
+	// where /proc cannot be trusted (see ForeignProc).
 	Processes() []Process
+
+	// Blind says why the tree cannot find processes that left the
+	// command's process group, or is "" when it can. A blind tree signals
+	// the group (and, for KILL, its cgroup) only; Alive stays true while
+	// pgrun has any child, so processes out of its reach keep it waiting
+	// until they end.
+	Blind() string
 
 	// Release reaps the leader, waiting for it if it has not exited yet,
 	// and returns how it ended. Afterwards the tree signals nothing and its

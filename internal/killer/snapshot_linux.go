@@ -18,6 +18,9 @@ func (g *group) Processes() []Process { return processes(g.leader) }
 // processes lists pgrun's live descendants from one pass over /proc,
 // parents before their children.
 func processes(leader int) []Process {
+	if !viewProc().own {
+		return nil // its numbers are not pgrun's: listing them would mislead
+	}
 	kids, err := childMap()
 	if err != nil {
 		return nil

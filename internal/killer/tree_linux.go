@@ -32,6 +32,11 @@ type tree struct{ g *group }
 const maxKillRounds = 100
 
 func (t *tree) Signal(sig syscall.Signal, then ...syscall.Signal) (bool, error) {
+	if t.Blind() != "" {
+		// No number in /proc names a process of pgrun's: only the group
+		// is reached.
+		return t.g.Signal(sig, then...)
+	}
 	if sig == syscall.SIGKILL {
 		return t.kill()
 	}
@@ -126,6 +131,11 @@ func (t *tree) Alive() (bool, error) {
 }
 
 func (t *tree) Release() (Exit, error) { return t.g.Release() }
+
+// Blind says why descendants that left the group cannot be found, or "":
+// where /proc is another pid namespace's, none of its numbers may be
+// taken for a pid of pgrun's.
+func (t *tree) Blind() string { return ForeignProc() }
 
 // hasChildren reports whether pgrun has any child, alive or exited: the
 // authoritative test, where the children files are only hints.

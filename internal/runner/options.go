@@ -100,12 +100,22 @@ type Options struct {
 	Contain string
 
 	// OnStart, if not nil, is called once the command has started, with
-	// the containment mode in use and why (or where, for a cgroup).
-	OnStart func(mode, why string)
+	// the containment in use.
+	OnStart func(Containment)
 
 	// Snapshots makes every Event carry the tree as it stood just before
 	// the signal, at the cost of one pass over /proc per signal sent.
 	Snapshots bool
+}
+
+// Containment says how the command's tree is found and signalled.
+type Containment struct {
+	Mode string // "cgroup", "subreaper" or "group" (see ContainModes)
+	Why  string // why this mode, or where the cgroup is
+	// Limits says what the mode cannot reach on this system beyond what
+	// it never reaches (the group mode never reaches processes that left
+	// the group), or is "". See killer.ForeignProc.
+	Limits string
 }
 
 // Reason says why a signal was sent.

@@ -2,6 +2,7 @@ package runner
 
 import (
 	"errors"
+	"fmt"
 	"os"
 	"os/signal"
 	"sync"
@@ -63,7 +64,7 @@ func Run(opts Options) (Result, error) {
 		return Result{}, err
 	}
 	if opts.OnStart != nil {
-		opts.OnStart(cont.Mode, cont.Why)
+		opts.OnStart(Containment{Mode: cont.Mode, Why: cont.Why, Limits: cont.Limits()})
 	}
 	s := &supervisor{opts: opts, tree: tree, sigs: sigs, pid: pid, term: term}
 	res, err := s.run()
@@ -210,6 +211,8 @@ type supervisor struct {
 
 	grace  *time.Timer      // nil until the first signal starts the grace period
 	graceC <-chan time.Time // grace's channel while it runs, else nil
+	stuck  *time.Timer      // a blind tree's wait after KILL (see afterKill)
+	stuckC <-chan time.Time
 
 	exited    bool // the command has exited
 	timedOut  bool // the deadline passed
@@ -229,6 +232,9 @@ func (s *supervisor) run() (Result, error) {
 		if s.grace != nil {
 			s.grace.Stop()
 		}
+		if s.stuck != nil {
+			s.stuck.Stop()
+		}
 	}()
 	err := s.reap()
 	for err == nil {
@@ -244,6 +250,8 @@ func (s *supervisor) run() (Result, error) {
 			err = s.expire()
 		case <-s.graceC:
 			err = s.escalate()
+		case <-s.stuckC:
+			err = s.outOfReach()
 		}
 	}
 	if err != nil {
@@ -380,11 +388,34 @@ func (s *supervisor) send(sig syscall.Signal, why Reason) error {
 		ev.Reached = reached
 		s.opts.OnEvent(ev)
 	}
+	if sig == syscall.SIGKILL && s.stuck == nil && s.tree.Blind() != "" {
+		s.stuck = time.NewTimer(afterKill)
+		s.stuckC = s.stuck.C
+	}
 	if sig != syscall.SIGKILL && s.opts.Grace > 0 && s.grace == nil {
 		s.grace = time.NewTimer(s.opts.Grace)
 		s.graceC = s.grace.C
 	}
 	return nil
+}
+
+// afterKill is how long a blind tree (see killer.Tree.Blind) may stay
+// alive after KILL before pgrun gives up on it: the group's members die at
+// once, so what lives on after that is out of reach, and waiting for it
+// could be forever.
+const afterKill = 5 * time.Second
+
+// outOfReach fails the run if the tree is still alive afterKill after KILL.
+func (s *supervisor) outOfReach() error {
+	s.stuckC = nil
+	if err := s.reap(); err != nil {
+		return err
+	}
+	alive, err := s.tree.Alive()
+	if err != nil || !alive {
+		return err
+	}
+	return fmt.Errorf("processes of the command's tree are still running %v after KILL, out of pgrun's reach (%s)", afterKill, s.tree.Blind())
 }
 
 // result maps the command's end to pgrun's, as coreutils timeout does.
