@@ -5,9 +5,9 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
+	"math/rand/v2"
 	"os"
 	"path/filepath"
-	"strconv"
 	"strings"
 	"syscall"
 
@@ -166,10 +166,20 @@ func (t *cgroupTree) Mechanism() string { return Cgroup }
 
 // cgroup is a fresh cgroup v2 directory below pgrun's own, used once:
 // after a cgroup.kill the kernel would kill what is cloned into it again.
+//
+// pgrun holds an flock on the directory for as long as it lives: that is
+// how another pgrun tells a cgroup in use from one that a SIGKILLed pgrun
+// left behind. A pid in the name could not say it: the pid may be
+// recycled, or belong to another pid namespace (every container's pgrun
+// may be pid 2), and the lock goes with its holder's death, whatever the
+// namespace.
 type cgroup struct {
 	dir string
-	fd  int
+	fd  int // the directory, locked
 }
+
+// cgroupPrefix starts the name of every cgroup pgrun makes.
+const cgroupPrefix = "pgrun-"
 
 // newCgroup creates pgrun's cgroup. Unless forced, it does so only where
 // pgrun may manage cgroups: no systemd on the machine, or a subtree that
@@ -183,8 +193,26 @@ func newCgroup(forced bool) (*cgroup, error) {
 		return nil, fmt.Errorf("%s is managed by systemd and not delegated", parent)
 	}
 	removeStale(parent)
-	dir := filepath.Join(parent, fmt.Sprintf("pgrun-%d", os.Getpid()))
-	if err := os.Mkdir(dir, 0o755); err != nil {
+	// The pid is for people reading the hierarchy; the random part makes
+	// the name unique across pid namespaces.
+	for try := 0; ; try++ {
+		dir := filepath.Join(parent, fmt.Sprintf("%s%d-%08x", cgroupPrefix, os.Getpid(), rand.Uint32()))
+		cg, err := makeCgroup(dir)
+		if err == nil || try == 2 || !errors.Is(err, errTaken) {
+			return cg, err
+		}
+	}
+}
+
+// errTaken reports that a new cgroup's name was taken, or that another
+// pgrun's sweep removed it before pgrun could lock it.
+var errTaken = errors.New("cgroup taken")
+
+// makeCgroup creates the cgroup dir, opens it and locks it.
+func makeCgroup(dir string) (*cgroup, error) {
+	if err := os.Mkdir(dir, 0o755); errors.Is(err, os.ErrExist) {
+		return nil, errTaken
+	} else if err != nil {
 		return nil, err
 	}
 	if _, err := os.Stat(filepath.Join(dir, "cgroup.kill")); err != nil {
@@ -195,6 +223,14 @@ func newCgroup(forced bool) (*cgroup, error) {
 	if err != nil {
 		os.Remove(dir)
 		return nil, err
+	}
+	// Between the mkdir and the lock, a sweep may have taken the empty,
+	// unlocked directory for a stale one: then it is gone, or another.
+	var own, named unix.Stat_t
+	if unix.Flock(fd, unix.LOCK_EX|unix.LOCK_NB) != nil || unix.Fstat(fd, &own) != nil ||
+		unix.Stat(dir, &named) != nil || own.Ino != named.Ino {
+		unix.Close(fd)
+		return nil, errTaken
 	}
 	return &cgroup{dir: dir, fd: fd}, nil
 }
@@ -208,24 +244,56 @@ func (c *cgroup) populated() (bool, error) {
 	return bytes.Contains(b, []byte("populated 1")), nil
 }
 
-// removeStale removes the empty cgroups that pgruns killed with SIGKILL
-// left in parent: named pgrun-PID after a process that no longer exists.
-// A cgroup still holding processes cannot be removed and is left alone.
+// removeStale removes the cgroups that pgruns killed with SIGKILL left in
+// parent: named pgrun-..., and locked by no one. A cgroup still holding
+// processes cannot be removed and is left alone.
 func removeStale(parent string) {
 	entries, err := os.ReadDir(parent)
 	if err != nil {
 		return
 	}
 	for _, e := range entries {
-		rest, ok := strings.CutPrefix(e.Name(), "pgrun-")
-		pid, err := strconv.Atoi(rest)
-		if !ok || err != nil || !e.IsDir() || pid <= 0 {
-			continue
-		}
-		if errors.Is(unix.Kill(pid, 0), unix.ESRCH) {
-			os.Remove(filepath.Join(parent, e.Name()))
+		if e.IsDir() && strings.HasPrefix(e.Name(), cgroupPrefix) {
+			removeIfStale(filepath.Join(parent, e.Name()))
 		}
 	}
+}
+
+// removeIfStale removes the pgrun cgroup dir and what it holds, unless a
+// live pgrun holds its lock.
+func removeIfStale(dir string) {
+	fd, err := unix.Open(dir, unix.O_RDONLY|unix.O_DIRECTORY|unix.O_CLOEXEC, 0)
+	if err != nil {
+		return
+	}
+	defer unix.Close(fd)
+	if unix.Flock(fd, unix.LOCK_EX|unix.LOCK_NB) != nil {
+		return // in use
+	}
+	removeTree(dir)
+}
+
+// removeTree removes the cgroup dir after the cgroups below it, deepest
+// first: a cgroup with children cannot be removed. A nested pgrun's cgroup
+// (an inner pgrun killed with the outer's tree) goes too, unless a live
+// pgrun holds it; cgroups the command made are removed when empty.
+func removeTree(dir string) error {
+	if entries, err := os.ReadDir(dir); err == nil {
+		for _, e := range entries {
+			sub := filepath.Join(dir, e.Name())
+			switch {
+			case !e.IsDir():
+			case strings.HasPrefix(e.Name(), cgroupPrefix):
+				removeIfStale(sub)
+			default:
+				removeTree(sub)
+			}
+		}
+	}
+	if err := os.Remove(dir); err != nil && !errors.Is(err, os.ErrNotExist) {
+		return fmt.Errorf("removing cgroup: %w", err)
+	}
+	return nil
 }
 
 func (c *cgroup) kill() error {
@@ -235,16 +303,16 @@ func (c *cgroup) kill() error {
 	return nil
 }
 
-// remove deletes the cgroup; it must be empty (zombies do not count).
+// remove deletes the cgroup, and the stale cgroups of nested pgruns in it;
+// it must be empty (zombies do not count). The lock goes last, so that no
+// sweep races the removal.
 func (c *cgroup) remove() error {
+	err := removeTree(c.dir)
 	if c.fd >= 0 {
 		unix.Close(c.fd)
 		c.fd = -1
 	}
-	if err := os.Remove(c.dir); err != nil && !errors.Is(err, os.ErrNotExist) {
-		return fmt.Errorf("removing cgroup: %w", err)
-	}
-	return nil
+	return err
 }
 
 // ownCgroupDir is the directory of pgrun's cgroup in the cgroup v2
