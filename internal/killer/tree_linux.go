@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"strings"
 	"syscall"
 	"time"
 
@@ -103,7 +104,30 @@ func (t *tree) kill() (bool, error) {
 			return reached, err
 		}
 	}
-	return reached, fmt.Errorf("processes still appearing after %d rounds of KILL", maxKillRounds)
+	return reached, fmt.Errorf("the tree is still alive after %d rounds of KILL (%s)", maxKillRounds, unreached())
+}
+
+// unreached describes pgrun's children that are still alive, for an error
+// saying what KILL could not end.
+func unreached() string {
+	direct, err := children()
+	if err != nil {
+		return err.Error()
+	}
+	var alive []string
+	for _, pid := range direct {
+		st, err := readStat(pid)
+		switch {
+		case err != nil:
+			alive = append(alive, fmt.Sprintf("%d, whose /proc entry cannot be read", pid))
+		case st.State != 'Z' && st.State != 'X':
+			alive = append(alive, fmt.Sprintf("%d (%s), state %c", pid, strings.Join(cmdline(pid), " "), st.State))
+		}
+	}
+	if len(alive) == 0 {
+		return "pgrun lists no live child: something forks faster than it dies"
+	}
+	return "pgrun's children still alive: " + strings.Join(alive, "; ")
 }
 
 // dead reaps what has exited and reports whether no descendant is alive:
@@ -190,7 +214,9 @@ func descendants(skip int) ([]proc, error) {
 		return ok
 	}
 	isSelf := func() bool { return true }
+	listed := make(map[int]bool, len(kids[self]))
 	for _, e := range kids[self] {
+		listed[e.pid] = true
 		if add(e.pid, self, isSelf) {
 			continue
 		}
@@ -198,6 +224,21 @@ func descendants(skip int) ([]proc, error) {
 		// before the pass read its own entry: take them as pgrun's.
 		for _, orphan := range kids[e.pid] {
 			add(orphan.pid, self, isSelf)
+		}
+	}
+	// pgrun's children files list children that the pass cannot see:
+	// under hidepid, one that made itself non-dumpable (ssh-agent,
+	// gpg-agent) has an entry that pgrun may not read. It is pgrun's
+	// child all the same, and its number cannot be reused before pgrun
+	// reaps it, so its pidfd needs no check but that it is alive.
+	if direct, err := children(); err == nil {
+		for _, pid := range direct {
+			if listed[pid] || members[pid] {
+				continue
+			}
+			if p, ok := openChild(pid); ok {
+				out = append(out, p)
+			}
 		}
 	}
 	for m := range members {
@@ -234,6 +275,24 @@ func open(pid, ppid int, parentAlive func() bool) (proc, bool) {
 		return proc{}, false
 	}
 	return proc{pid: pid, pgid: st.Pgid, fd: fd}, true
+}
+
+// openChild returns the pidfd of pid, an unreaped child of pgrun, if it is
+// alive.
+func openChild(pid int) (proc, bool) {
+	fd, err := unix.PidfdOpen(pid, 0)
+	if err != nil {
+		return proc{}, false
+	}
+	if !alive(fd) {
+		unix.Close(fd)
+		return proc{}, false
+	}
+	pgid, err := unix.Getpgid(pid)
+	if err != nil {
+		pgid = -1
+	}
+	return proc{pid: pid, pgid: pgid, fd: fd}, true
 }
 
 // alive reports whether the process behind pidfd has not exited.
