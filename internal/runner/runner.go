@@ -415,7 +415,7 @@ func (s *supervisor) outOfReach() error {
 	if err != nil || !alive {
 		return err
 	}
-	return fmt.Errorf("processes of the command's tree are still running %v after KILL, out of pgrun's reach (%s)", afterKill, s.tree.Blind())
+	return fmt.Errorf("processes of the command's tree are still running %v after KILL, out of pgrun's reach: %s", afterKill, s.tree.Blind())
 }
 
 // result maps the command's end to pgrun's, as coreutils timeout does.
