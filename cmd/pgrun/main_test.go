@@ -15,13 +15,15 @@ import (
 	"time"
 
 	"github.com/rogpeppe/go-internal/testscript"
-	"golang.org/x/sys/unix"
 
 	"github.com/pgrun/pgrun/internal/killer"
 )
 
+// platformCmds are the scripts' commands that only some systems have.
+var platformCmds = map[string]func(){}
+
 func TestMain(m *testing.M) {
-	testscript.Main(m, map[string]func(){
+	cmds := map[string]func(){
 		"pgrun": func() {
 			if os.Getenv("PGRUN_TEST_VARIANT") == "pinned" {
 				killer.DisablePidfdGroups()
@@ -29,33 +31,13 @@ func TestMain(m *testing.M) {
 			}
 			os.Exit(run(os.Args))
 		},
-		"escape":     escape,
-		"bystander":  bystander,
-		"undumpable": undumpable,
-	})
-}
-
-// undumpable PIDFILE makes itself non-dumpable, as ssh-agent and gpg-agent
-// do (its /proc entry then belongs to root, which hidepid=2 hides from
-// other users), appends its pid to PIDFILE and sleeps $LONG.
-func undumpable() {
-	if len(os.Args) != 2 {
-		fmt.Fprintln(os.Stderr, "usage: undumpable PIDFILE")
-		os.Exit(2)
+		"escape":    escape,
+		"bystander": bystander,
 	}
-	if err := unix.Prctl(unix.PR_SET_DUMPABLE, 0, 0, 0, 0); err != nil {
-		fmt.Fprintln(os.Stderr, "undumpable:", err)
-		os.Exit(2)
+	for name, f := range platformCmds {
+		cmds[name] = f
 	}
-	f, err := os.OpenFile(os.Args[1], os.O_WRONLY|os.O_APPEND|os.O_CREATE, 0o666)
-	if err != nil {
-		fmt.Fprintln(os.Stderr, "undumpable:", err)
-		os.Exit(2)
-	}
-	fmt.Fprintln(f, os.Getpid())
-	f.Close()
-	long, _ := strconv.ParseFloat(os.Getenv("LONG"), 64)
-	time.Sleep(time.Duration(long * float64(time.Second)))
+	testscript.Main(m, cmds)
 }
 
 // bystander LOG PIDFILE is a process that pgrun must never touch: it
