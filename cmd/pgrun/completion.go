@@ -84,7 +84,7 @@ func completionHelp(c *cobra.Command, _ []string) {
 }
 
 // setUpCompletion tells cobra what each position completes to: the values
-// of --signal, --contain and --orphans; nothing for DURATION; and after it
+// of --signal, --contain, --orphans and --guardian; nothing for DURATION; and after it
 // the shell's own completion (files and commands), since what follows is
 // the command's business.
 func setUpCompletion(cmd *cobra.Command) {
@@ -114,6 +114,7 @@ func setUpCompletion(cmd *cobra.Command) {
 		"signal":     completeSignal,
 		"contain":    choices(runner.ContainModes()),
 		"orphans":    choices(orphans),
+		"guardian":   choices(guardianModes),
 		"timeout":    noFiles,
 		"kill-after": noFiles,
 		"grace":      noFiles,

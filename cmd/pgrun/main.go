@@ -12,6 +12,8 @@ package main
 import (
 	"os"
 	"runtime"
+
+	"github.com/pgrun/pgrun/internal/runner"
 )
 
 // Set by the release build (-ldflags -X); see version.go.
@@ -29,5 +31,8 @@ func init() {
 }
 
 func main() {
+	if code, ok := runner.Helper(os.Args); ok {
+		os.Exit(code)
+	}
 	os.Exit(run(os.Args))
 }

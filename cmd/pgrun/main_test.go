@@ -17,6 +17,7 @@ import (
 	"github.com/rogpeppe/go-internal/testscript"
 
 	"github.com/pgrun/pgrun/internal/killer"
+	"github.com/pgrun/pgrun/internal/runner"
 )
 
 // platformCmds are the scripts' commands that only some systems have.
@@ -33,6 +34,11 @@ func TestMain(m *testing.M) {
 		},
 		"escape":    escape,
 		"bystander": bystander,
+		// pgrun executes itself again as its guardian.
+		killer.GuardianName: func() {
+			code, _ := runner.Helper(os.Args)
+			os.Exit(code)
+		},
 	}
 	for name, f := range platformCmds {
 		cmds[name] = f

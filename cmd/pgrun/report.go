@@ -33,10 +33,13 @@ type report struct {
 	Error           string    `json:"error,omitempty"`
 	Containment     string    `json:"containment,omitempty"`
 	// ContainmentLimits is runner.Containment.Limits.
-	ContainmentLimits string          `json:"containment_limits,omitempty"`
-	Signals           []reportSignal  `json:"signals"`
-	Killed            []reportProcess `json:"killed"`
-	Usage             *reportRusage   `json:"usage,omitempty"`
+	ContainmentLimits string `json:"containment_limits,omitempty"`
+	// Guardian is runner.Containment.Guardian at the start, then
+	// runner.Result.Guardian: whether one was in fact armed.
+	Guardian string          `json:"guardian,omitempty"`
+	Signals  []reportSignal  `json:"signals"`
+	Killed   []reportProcess `json:"killed"`
+	Usage    *reportRusage   `json:"usage,omitempty"`
 }
 
 type reportSignal struct {
@@ -112,6 +115,9 @@ func (r *report) finish(res runner.Result, err error, code int) {
 		r.Signal = signalName(res.Status.Signal())
 	}
 	r.Containment = res.Containment
+	if res.Guardian != "" {
+		r.Guardian = res.Guardian
+	}
 	ru := res.Rusage
 	r.Usage = &reportRusage{
 		UserSeconds:   time.Duration(syscall.TimevalToNsec(ru.Utime)).Seconds(),

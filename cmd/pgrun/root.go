@@ -20,6 +20,9 @@ import (
 // does, because a tree that ignores TERM must not outlive it.
 const defaultGrace = 5 * time.Second
 
+// guardianModes are the values of --guardian.
+var guardianModes = []string{"auto", "off"}
+
 // flags holds what the command line set.
 type flags struct {
 	timeout        time.Duration
@@ -30,6 +33,7 @@ type flags struct {
 	verbose        bool
 	orphans        runner.Orphans
 	contain        string
+	guardian       string
 	report         string
 	version        bool
 }
@@ -72,7 +76,7 @@ type outcome struct {
 // newRootCmd builds the pgrun command. What it ran is left in *out, so
 // that run can decide how to end.
 func newRootCmd(prog string, stderr io.Writer, out *outcome) *cobra.Command {
-	f := flags{signal: syscall.SIGTERM, grace: defaultGrace, contain: "auto"}
+	f := flags{signal: syscall.SIGTERM, grace: defaultGrace, contain: "auto", guardian: "auto"}
 	cmd := &cobra.Command{
 		Use:                   "pgrun [OPTION]... DURATION COMMAND [ARG]...\n  pgrun [OPTION]... --timeout DURATION [--] COMMAND [ARG]...",
 		Example:               "  pgrun 900 pytest -n auto\n  pgrun --timeout 15m --grace 10s -- make test",
@@ -116,6 +120,7 @@ func newRootCmd(prog string, stderr io.Writer, out *outcome) *cobra.Command {
 				Foreground:     f.foreground,
 				Orphans:        f.orphans,
 				Contain:        f.contain,
+				Guardian:       f.guardian == "auto",
 			}
 			if f.report != "" {
 				out.report, out.path = newReport(args, f.timeout, f.grace), f.report
@@ -127,9 +132,11 @@ func newRootCmd(prog string, stderr io.Writer, out *outcome) *cobra.Command {
 						if c.Limits != "" {
 							fmt.Fprintf(stderr, "%s: containment limits: %s\n", prog, c.Limits)
 						}
+						fmt.Fprintf(stderr, "%s: guardian: %s\n", prog, c.Guardian)
 					}
 					if out.report != nil {
 						out.report.ContainmentLimits = c.Limits
+						out.report.Guardian = c.Guardian
 					}
 				}
 			}
@@ -170,6 +177,7 @@ func newRootCmd(prog string, stderr io.Writer, out *outcome) *cobra.Command {
 	fs.BoolVarP(&f.preserveStatus, "preserve-status", "p", false, "exit with the command's status even after a timeout")
 	fs.BoolVarP(&f.foreground, "foreground", "f", false, "let COMMAND read the terminal: keep it in pgrun's session and\ngive it the terminal (its process group is still killed on timeout)")
 	fs.Var(&choiceValue{&f.contain, "contain", runner.ContainModes()}, "contain", "how to find the whole tree: `MODE` auto (the strongest available),\ncgroup, subreaper (Linux: the group and every process that left it)\nor group (the process group only)")
+	fs.Var(&choiceValue{&f.guardian, "guardian", guardianModes}, "guardian", "`MODE` auto (Linux: a watcher that KILLs the tree if pgrun itself\nis killed) or off")
 	fs.Var(&orphansValue{&f.orphans}, "orphans", "`POLICY` for the rest of COMMAND's group when COMMAND exits first:\nkill it (the default), wait for it, or keep it running")
 	fs.BoolVarP(&f.verbose, "verbose", "v", false, "report every signal sent, on stderr, and what was\nstill running at the deadline")
 	fs.StringVar(&f.report, "report", "", "write a JSON account of the run to `FILE` when pgrun ends")

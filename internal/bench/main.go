@@ -1,3 +1,5 @@
+//go:build linux
+
 // Command bench measures pgrun against its peers, side by side in one run:
 // GNU timeout, busybox timeout (where installed) and, where it makes
 // sense, the bare command. It builds pgrun as a release would, runs every
@@ -76,14 +78,51 @@ func run(runs int, pgrunPath string) error {
 		}})
 	}
 	bare := peer{"bare command", func(_, _ string, cmd ...string) []string { return cmd }}
+	// pgrun without its guardian: what the guardian costs, side by side.
+	noGuardian := peer{"pgrun, no guardian", func(limit, grace string, cmd ...string) []string {
+		return append([]string{pgrunPath, "--guardian", "off", "-k", grace, limit}, cmd...)
+	}}
 	trueCmd, _ := exec.LookPath("true")
 	sleepCmd, _ := exec.LookPath("sleep")
 
 	var t table
 	// 1. Start-up + exec + wait + exit of `X 10 true`, interleaved.
-	t.row("wall of `X 10 true` (median)", measureEach(append(peers, bare), runs, func(p peer) (time.Duration, error) {
+	t.row("wall of `X 10 true` (median)", measureEach(append(peers, noGuardian, bare), runs, func(p peer) (time.Duration, error) {
 		return wall(p.argv("10", "0", trueCmd))
 	}))
+	// 1b. A command long enough for pgrun's guardian to be armed (5 ms
+	// after the start) and dismissed.
+	t.row("wall of `X 10 sleep 0.02` (the guardian armed)", measureEach(append(peers, noGuardian, bare), runs/4, func(p peer) (time.Duration, error) {
+		return wall(p.argv("10", "0", sleepCmd, "0.02"))
+	}))
+	// 1c. pgrun SIGKILLed: from the command's start until the guardian is
+	// armed (forked: it holds the lifeline from then on). Before that, a
+	// SIGKILLed pgrun leaks what the command started; GNU timeout always
+	// does.
+	t.row("SIGKILLed: leak window, command start → guardian armed", measureEach(peers[:1], 50, func(p peer) (time.Duration, error) {
+		return leakWindow(p.argv("10", "0", sleepCmd, "1"))
+	}))
+	// 1d. pgrun SIGKILLed with 3000 unrelated processes running: from the
+	// kill until ten escapees (new sessions) are gone; the subreaper's
+	// guardian finds them by passes over /proc, a cgroup's by cgroup.kill.
+	// GNU timeout leaves them (counted as 10 s).
+	withBystanders(3000, func() {
+		for _, mode := range []string{"subreaper", "cgroup"} {
+			mode := mode
+			contained := peer{"pgrun", func(limit, grace string, cmd ...string) []string {
+				return append([]string{pgrunPath, "--contain", mode, "-k", grace, limit}, cmd...)
+			}}
+			killed := []peer{contained}
+			for _, p := range peers {
+				if p.name == "GNU timeout" {
+					killed = append(killed, p)
+				}
+			}
+			t.row("SIGKILLed, 3000 other processes: 10 escapees gone ("+mode+")", measureEach(killed, 10, func(p peer) (time.Duration, error) {
+				return killedTeardown(tmp, p, 10)
+			}))
+		}
+	})
 	// 2. How long after a 200 ms deadline each returns.
 	t.row("return after a 200 ms deadline, `X 0.2 sleep 5`", measureEach(peers, 20, func(p peer) (time.Duration, error) {
 		d, err := wall(p.argv("0.2", "0", sleepCmd, "5"))
@@ -255,3 +294,92 @@ func cleanup(pids []byte) {
 }
 
 func seconds(d time.Duration) string { return strconv.FormatFloat(d.Seconds(), 'f', -1, 64) }
+
+// leakWindow starts argv (a pgrun) and returns the time from its command's
+// appearance among its children until a second child, the guardian,
+// appears: polled every 50 µs, which the figure may overstate by as much.
+func leakWindow(argv []string) (time.Duration, error) {
+	cmd := exec.Command(argv[0], argv[1:]...)
+	if err := cmd.Start(); err != nil {
+		return 0, err
+	}
+	defer cmd.Wait()
+	defer cmd.Process.Kill()
+	var first time.Time
+	deadline := time.Now().Add(5 * time.Second)
+	for time.Now().Before(deadline) {
+		n := len(childrenOf(cmd.Process.Pid))
+		if n >= 1 && first.IsZero() {
+			first = time.Now()
+		}
+		if n >= 2 {
+			return time.Since(first), nil
+		}
+		time.Sleep(50 * time.Microsecond)
+	}
+	return 0, fmt.Errorf("no guardian within 5 s")
+}
+
+// childrenOf lists pid's children, from every thread's children file.
+func childrenOf(pid int) []string {
+	files, _ := filepath.Glob(fmt.Sprintf("/proc/%d/task/*/children", pid))
+	var out []string
+	for _, f := range files {
+		b, _ := os.ReadFile(f)
+		out = append(out, strings.Fields(string(b))...)
+	}
+	return out
+}
+
+// withBystanders runs f while n unrelated sleepers run, then kills them.
+func withBystanders(n int, f func()) {
+	var cmds []*exec.Cmd
+	for i := 0; i < n; i++ {
+		c := exec.Command("sleep", "600")
+		if c.Start() == nil {
+			cmds = append(cmds, c)
+		}
+	}
+	defer func() {
+		for _, c := range cmds {
+			c.Process.Kill()
+			c.Wait()
+		}
+	}()
+	f()
+}
+
+// killedTeardown starts p over a command that starts n escapees (each in
+// a session of its own) and records their pids, SIGKILLs p once all are
+// recorded, and returns the time from the kill until every escapee is
+// gone (10 s for a peer that leaves them).
+func killedTeardown(tmp string, p peer, n int) (time.Duration, error) {
+	pids := filepath.Join(tmp, "escapees")
+	os.Remove(pids)
+	script := fmt.Sprintf(`i=0; while [ $i -lt %d ]; do setsid sleep 60 & echo $! >> %s; i=$((i+1)); done; wait`, n, pids)
+	argv := p.argv("60", "0", "sh", "-c", script)
+	cmd := exec.Command(argv[0], argv[1:]...)
+	if err := cmd.Start(); err != nil {
+		return 0, err
+	}
+	var b []byte
+	for len(strings.Fields(string(b))) < n {
+		time.Sleep(time.Millisecond)
+		b, _ = os.ReadFile(pids)
+	}
+	time.Sleep(20 * time.Millisecond) // past the guardian's delay
+	start := time.Now()
+	cmd.Process.Kill()
+	cmd.Wait()
+	for _, f := range strings.Fields(string(b)) {
+		pid, _ := strconv.Atoi(f)
+		for running(pid) {
+			if time.Since(start) > 10*time.Second {
+				cleanup(b)
+				return 10 * time.Second, nil
+			}
+			time.Sleep(100 * time.Microsecond)
+		}
+	}
+	return time.Since(start), nil
+}

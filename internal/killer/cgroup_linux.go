@@ -14,57 +14,57 @@ import (
 	"golang.org/x/sys/unix"
 )
 
-// Containment is how the command's tree will be contained, chosen before
-// pgrun forks. The zero value is not usable; call Contain.
-type Containment struct {
-	Mode  string // Group, Subreaper or Cgroup
-	Why   string // why not a stronger mode, or where the cgroup is
+// containment is how the command's tree will be contained, chosen before
+// pgrun forks.
+type containment struct {
+	mode  string // Group, Subreaper or Cgroup
+	why   string // why not a stronger mode, or where the cgroup is
 	cg    *cgroup
-	named bool // Mode was asked for by name: never fall back from it
+	named bool // mode was asked for by name: never fall back from it
 }
 
-// Contain prepares the containment mode asked for (Auto: the strongest
+// contain prepares the containment mode asked for (Auto: the strongest
 // available). It fails only when a mode that is not available was asked
 // for by name.
-func Contain(mode string) (*Containment, error) {
+func contain(mode string) (*containment, error) {
 	switch mode {
 	case Group:
-		return &Containment{Mode: Group, Why: "asked for", named: true}, nil
+		return &containment{mode: Group, why: "asked for", named: true}, nil
 	case Subreaper:
-		return &Containment{Mode: Subreaper, Why: "asked for", named: true}, nil
+		return &containment{mode: Subreaper, why: "asked for", named: true}, nil
 	case Cgroup, Auto:
 		cg, err := newCgroup(mode == Cgroup)
 		if err == nil {
-			return &Containment{Mode: Cgroup, Why: cg.dir, cg: cg, named: mode == Cgroup}, nil
+			return &containment{mode: Cgroup, why: cg.dir, cg: cg, named: mode == Cgroup}, nil
 		}
 		if mode == Cgroup {
 			return nil, fmt.Errorf("cannot contain the command in a cgroup: %w", err)
 		}
-		return &Containment{Mode: Subreaper, Why: "no cgroup: " + err.Error()}, nil
+		return &containment{mode: Subreaper, why: "no cgroup: " + err.Error()}, nil
 	}
 	return nil, fmt.Errorf("unknown containment %q", mode)
 }
 
-// Apply makes attr start the command inside the containment: directly in
+// apply makes attr start the command inside the containment: directly in
 // its cgroup (clone3 CLONE_INTO_CGROUP), so it never runs outside it.
-func (c *Containment) Apply(attr *syscall.SysProcAttr) {
+func (c *containment) apply(attr *syscall.SysProcAttr) {
 	if c.cg != nil {
 		attr.UseCgroupFD, attr.CgroupFD = true, c.cg.fd
 	}
 }
 
-// Tree returns the Tree of the command just started with an attr that
-// Apply prepared.
+// tree returns the Tree of the command just started with an attr that
+// apply prepared.
 //
 // Some kernels (seen on 6.18) kill a process cloned into a cgroup when that
 // cgroup and the parent's differ in how often they were killed via
 // cgroup.kill, as happens when pgrun itself runs in a cgroup that was
 // killed once (a CI slot that is reused). The child dies before running a
-// single instruction of its own. Tree detects that, reaps it and returns
-// ErrKilledAtBirth: the caller calls Fallback and starts the command again.
-func (c *Containment) Tree(pid, pidfd int) (Tree, error) {
+// single instruction of its own. tree detects that, reaps it and returns
+// errKilledAtBirth: the caller falls back and starts the command again.
+func (c *containment) tree(pid, pidfd int) (Tree, error) {
 	switch {
-	case c.Mode == Group:
+	case c.mode == Group:
 		return NewGroup(pid, pidfd), nil
 	case c.cg == nil:
 		return NewTree(pid, pidfd), nil
@@ -73,31 +73,31 @@ func (c *Containment) Tree(pid, pidfd int) (Tree, error) {
 		if pidfd >= 0 {
 			unix.Close(pidfd)
 		}
-		return nil, ErrKilledAtBirth
+		return nil, errKilledAtBirth
 	}
 	return &cgroupTree{tree: NewTree(pid, pidfd).(*tree), cg: c.cg}, nil
 }
 
-// Fallback gives up the cgroup, after ErrKilledAtBirth or a failed start,
+// fallback gives up the cgroup, after errKilledAtBirth or a failed start,
 // for the subreaper, and says why. When the cgroup was asked for by name
 // it fails instead, with why: the caller must not start the command.
-func (c *Containment) Fallback(why string) error {
-	c.Discard()
-	if c.named && c.Mode == Cgroup {
+func (c *containment) fallback(why string) error {
+	c.discard()
+	if c.named && c.mode == Cgroup {
 		return fmt.Errorf("cannot contain the command in a cgroup: %s", why)
 	}
-	c.Mode, c.Why = Subreaper, why
+	c.mode, c.why = Subreaper, why
 	return nil
 }
 
-// Limits says what this containment cannot reach here beyond what its
+// limits says what this containment cannot reach here beyond what its
 // mode never reaches, or "". Where /proc belongs to another pid namespace,
 // processes that leave the command's process group cannot be found: in a
 // cgroup they get only the KILL of cgroup.kill, otherwise nothing.
-func (c *Containment) Limits() string {
+func (c *containment) limits() string {
 	why := ForeignProc()
 	switch {
-	case why == "" || c.Mode == Group:
+	case why == "" || c.mode == Group:
 		return ""
 	case c.cg != nil:
 		return why + ": processes that leave the command's process group get no signal but the cgroup's KILL"
@@ -105,8 +105,8 @@ func (c *Containment) Limits() string {
 	return why + ": processes that leave the command's process group are out of reach"
 }
 
-// Discard frees what Contain prepared, for a command that will not start.
-func (c *Containment) Discard() {
+// discard frees what contain prepared, for a command that will not start.
+func (c *containment) discard() {
 	if c.cg != nil {
 		c.cg.remove()
 		c.cg = nil

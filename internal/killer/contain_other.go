@@ -7,36 +7,35 @@ import (
 	"syscall"
 )
 
-// Containment is how the command's tree will be contained, chosen before
-// pgrun forks. Here only the process group is available.
-type Containment struct {
-	Mode string
-	Why  string
+// containment is how the command's tree will be contained. Here only the
+// process group is available.
+type containment struct {
+	mode, why string
 }
 
-// Contain prepares the containment mode asked for; here only Group (and
+// contain prepares the containment mode asked for; here only Group (and
 // Auto, which picks it).
-func Contain(mode string) (*Containment, error) {
+func contain(mode string) (*containment, error) {
 	switch mode {
 	case Auto, Group:
-		return &Containment{Mode: Group, Why: "the only mode on this system"}, nil
+		return &containment{mode: Group, why: "the only mode on this system"}, nil
 	case Cgroup, Subreaper:
 		return nil, fmt.Errorf("containment %q is not available on this system", mode)
 	}
 	return nil, fmt.Errorf("unknown containment %q", mode)
 }
 
-// Apply does nothing: the group needs no preparation.
-func (c *Containment) Apply(attr *syscall.SysProcAttr) {}
+// apply does nothing: the group needs no preparation.
+func (c *containment) apply(attr *syscall.SysProcAttr) {}
 
-// Tree returns the Tree of the command just started.
-func (c *Containment) Tree(pid, pidfd int) (Tree, error) { return NewGroup(pid, pidfd), nil }
+// tree returns the Tree of the command just started.
+func (c *containment) tree(pid, pidfd int) (Tree, error) { return NewGroup(pid, pidfd), nil }
 
-// Limits is "": the group reaches what it reaches.
-func (c *Containment) Limits() string { return "" }
+// limits is "": the group reaches what it reaches.
+func (c *containment) limits() string { return "" }
 
-// Discard does nothing: the group needs no preparation.
-func (c *Containment) Discard() {}
+// discard does nothing: the group needs no preparation.
+func (c *containment) discard() {}
 
-// Fallback does nothing: there is nothing to fall back from.
-func (c *Containment) Fallback(why string) error { return nil }
+// fallback does nothing: there is nothing to fall back from.
+func (c *containment) fallback(why string) error { return nil }

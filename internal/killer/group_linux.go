@@ -130,7 +130,7 @@ func (g *group) reapAll() error {
 		var ru syscall.Rusage
 		var pid int
 		err := retryEINTR(func() (err error) {
-			pid, err = syscall.Wait4(-1, &ws, syscall.WNOHANG, &ru)
+			pid, err = syscall.Wait4(-1, &ws, syscall.WNOHANG|waitFlags(), &ru)
 			return err
 		})
 		if errors.Is(err, unix.ECHILD) || (err == nil && pid == 0) {
@@ -257,3 +257,6 @@ func (g *group) Mechanism() string { return "group" }
 // Blind is "": the group never looks for processes that left it, and its
 // Alive is about the group alone.
 func (g *group) Blind() string { return "" }
+
+// Guardian is "": a tree has no guardian of its own (see guardedTree).
+func (g *group) Guardian() string { return "" }

@@ -96,3 +96,6 @@ func (g *group) Mechanism() string { return "group" }
 
 // Blind is "": the group never looks for processes that left it.
 func (g *group) Blind() string { return "" }
+
+// Guardian is "": a tree has no guardian of its own (see guardedTree).
+func (g *group) Guardian() string { return "" }

@@ -1,9 +1,11 @@
+//go:build unix
+
 // Package killer is pgrun's mechanism for finding, signalling and observing
 // the processes it started: how, on this operating system, a tree is reached
 // and how pgrun learns that it is gone. It decides nothing; internal/runner
 // chooses what to send and when.
 //
-// Three mechanisms, chosen by [Contain]: the command's process group alone
+// Three mechanisms, chosen by [Start]: the command's process group alone
 // ([NewGroup]); the group plus every descendant that left it, which pgrun,
 // as child subreaper, keeps as its own ([NewTree], Linux); and the same,
 // born in a fresh cgroup whose cgroup.kill makes KILL one atomic step
@@ -41,6 +43,12 @@ type Tree interface {
 	// finding them is the costly part. It reports whether sig reached any
 	// member; a tree with nothing left to signal is not an error. After
 	// KILL nothing is left, and then is not sent.
+	//
+	// KILL returns once no member is alive. Where the tree follows
+	// processes that left the group, that means rounds of finding and
+	// KILLing, each waiting up to a second for the KILLed to exit: a tree
+	// that keeps forking may hold Signal for up to 100 rounds, and then
+	// it fails saying what is still alive.
 	Signal(sig syscall.Signal, then ...syscall.Signal) (reached bool, err error)
 
 	// Reap collects every child of pgrun that has exited and reports whether
@@ -52,12 +60,14 @@ type Tree interface {
 	Reap() (leaderExited bool, err error)
 
 	// Alive reports whether any member of the tree other than an exited
-	// leader is still alive. It is exact only after Reap.
+	// leader is still alive. It is exact only after Reap. Once the rest of
+	// the group is gone it may reap an exited leader that was kept to pin
+	// the group's number (see NewGroup); Release still reports its exit.
 	Alive() (bool, error)
 
-	// Mechanism names how this tree is found and signalled: "group" (the
-	// process group only) or "subreaper" (the group and every descendant
-	// that left it).
+	// Mechanism names how this tree is found and signalled: Group (the
+	// process group only), Subreaper (the group and every descendant that
+	// left it) or Cgroup (the same, born in a cgroup of its own).
 	Mechanism() string
 
 	// Processes lists the live processes of the tree as they stand, parents
@@ -72,6 +82,11 @@ type Tree interface {
 	// pgrun has any child, so processes out of its reach keep it waiting
 	// until they end.
 	Blind() string
+
+	// Guardian says, after Release, whether a guardian watched over the
+	// tree (see Spec.Guardian): "armed", "not armed: ..." or "failed:
+	// ..."; "" for a tree without one.
+	Guardian() string
 
 	// Release reaps the leader, waiting for it if it has not exited yet,
 	// and returns how it ended. Afterwards the tree signals nothing and its

@@ -111,7 +111,7 @@ func childStat(pid int) (procStat, error) {
 	if v.self == 0 || v.depth == 0 {
 		return procStat{}, errors.New(v.why)
 	}
-	kids, err := children() // numbers in /proc's namespace
+	kids, err := allChildren() // numbers in /proc's namespace
 	if err != nil {
 		return procStat{}, err
 	}

@@ -25,12 +25,15 @@ func processes(leader int) []Process {
 	if err != nil {
 		return nil
 	}
-	self, now := os.Getpid(), uptime()
+	self, now, guardian := os.Getpid(), uptime(), guardianPid() // after the pass: see guardianPid
 	var out []Process
 	var walk func(parent, depth int)
 	walk = func(parent, depth int) {
 		for _, e := range kids[parent] {
 			pid, st := e.pid, e.procStat
+			if pid == guardian {
+				continue
+			}
 			p := Process{
 				Pid: pid, Ppid: st.Ppid, Pgid: st.Pgid, Sid: st.Sid,
 				State: string(st.State), Depth: depth, Command: cmdline(pid),

@@ -166,7 +166,7 @@ func (t *tree) Blind() string { return ForeignProc() }
 func hasChildren() (bool, error) {
 	var info unix.Siginfo
 	err := retryEINTR(func() error {
-		return unix.Waitid(unix.P_ALL, 0, &info, unix.WEXITED|unix.WNOHANG|unix.WNOWAIT, nil)
+		return unix.Waitid(unix.P_ALL, 0, &info, unix.WEXITED|unix.WNOHANG|unix.WNOWAIT|waitFlags(), nil)
 	})
 	switch {
 	case errors.Is(err, unix.ECHILD):
@@ -204,7 +204,7 @@ func descendants(skip int) ([]proc, error) {
 	if err != nil {
 		return nil, err
 	}
-	self := os.Getpid()
+	self, guardian := os.Getpid(), guardianPid() // after the pass: see guardianPid
 	var out []proc
 	add := func(pid, ppid int, parentAlive func() bool) bool {
 		p, ok := open(pid, ppid, parentAlive)
@@ -217,6 +217,9 @@ func descendants(skip int) ([]proc, error) {
 	listed := make(map[int]bool, len(kids[self]))
 	for _, e := range kids[self] {
 		listed[e.pid] = true
+		if e.pid == guardian {
+			continue
+		}
 		if add(e.pid, self, isSelf) {
 			continue
 		}
@@ -334,3 +337,6 @@ func closeAll(procs []proc) {
 }
 
 func (t *tree) Mechanism() string { return "subreaper" }
+
+// Guardian is "": a tree has no guardian of its own (see guardedTree).
+func (t *tree) Guardian() string { return "" }

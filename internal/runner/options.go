@@ -1,3 +1,5 @@
+//go:build unix
+
 // Package runner runs one command under a deadline and decides what to
 // signal, when: the deadline, the grace period before KILL, relaying the
 // signals pgrun receives, what happens to processes the command leaves
@@ -106,17 +108,15 @@ type Options struct {
 	// Snapshots makes every Event carry the tree as it stood just before
 	// the signal, at the cost of one pass over /proc per signal sent.
 	Snapshots bool
+
+	// Guardian arms a guardian (Linux) that KILLs the tree if pgrun is
+	// killed before it ends (see killer.Spec.Guardian).
+	Guardian bool
 }
 
-// Containment says how the command's tree is found and signalled.
-type Containment struct {
-	Mode string // "cgroup", "subreaper" or "group" (see ContainModes)
-	Why  string // why this mode, or where the cgroup is
-	// Limits says what the mode cannot reach on this system beyond what
-	// it never reaches (the group mode never reaches processes that left
-	// the group), or is "". See killer.ForeignProc.
-	Limits string
-}
+// Containment says how the command's tree is found and signalled: its
+// mode, why, and what it cannot reach here.
+type Containment = killer.Info
 
 // Reason says why a signal was sent.
 type Reason int
@@ -173,6 +173,9 @@ type Result struct {
 	// Containment names how the tree was found and signalled (see
 	// killer.Tree.Mechanism).
 	Containment string
+	// Guardian says whether a guardian was armed: "armed", "not armed:
+	// why", "failed: why", or "" without one (see killer.Tree.Guardian).
+	Guardian string
 }
 
 // Exit codes of pgrun's own making, named as in coreutils.

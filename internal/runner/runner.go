@@ -1,3 +1,5 @@
+//go:build unix
+
 package runner
 
 import (
@@ -36,22 +38,11 @@ func Run(opts Options) (Result, error) {
 	// the routing is set up while the containment is prepared.
 	watch := watchSignals()
 
-	mode := opts.Contain
-	if mode == "" {
-		mode = killer.Auto
-	}
-	if mode == killer.Auto && opts.Orphans == OrphansKeep {
+	spec := killer.Spec{Mode: opts.Contain, Foreground: opts.Foreground, Guardian: opts.Guardian}
+	if (spec.Mode == "" || spec.Mode == killer.Auto) && opts.Orphans == OrphansKeep {
 		// Processes kept on purpose would keep a cgroup alive after
 		// pgrun; without one, nothing of pgrun's outlives it.
-		mode = killer.Subreaper
-	}
-	cont, err := killer.Contain(mode)
-	if err != nil {
-		return Result{}, err
-	}
-	if err := killer.AdoptOrphans(); err != nil {
-		cont.Discard()
-		return Result{}, err
+		spec.Mode = killer.Subreaper
 	}
 	var term terminal
 	if opts.Foreground {
@@ -59,52 +50,24 @@ func Run(opts Options) (Result, error) {
 	}
 	sigs := watch.wait()
 	defer drain(sigs)
-	tree, pid, err := startContained(opts.Args, cont, opts.Foreground, term.held)
+	var pid int
+	tree, info, err := killer.Start(spec, func(attr *syscall.SysProcAttr, env []string) (int, int, error) {
+		place(attr, opts.Foreground, term.held)
+		var pidfd int
+		var err error
+		pid, pidfd, err = start(opts.Args, attr, env)
+		return pid, pidfd, err
+	})
 	if err != nil {
 		return Result{}, err
 	}
 	if opts.OnStart != nil {
-		opts.OnStart(Containment{Mode: cont.Mode, Why: cont.Why, Limits: cont.Limits()})
+		opts.OnStart(info)
 	}
 	s := &supervisor{opts: opts, tree: tree, sigs: sigs, pid: pid, term: term}
 	res, err := s.run()
 	term.restore(sigs)
 	return res, err
-}
-
-// startContained starts the command inside the containment. If the cgroup
-// lets it down (the clone into it fails, or the kernel kills the command as
-// it is cloned), it starts it again without one, since nothing of the
-// command ran; unless the cgroup was asked for by name, which then fails.
-func startContained(args []string, cont *killer.Containment, fg, tty bool) (killer.Tree, int, error) {
-	for {
-		attr := sysProcAttr(fg, tty)
-		cont.Apply(attr)
-		withCgroup := cont.Mode == killer.Cgroup
-		pid, pidfd, err := start(args, attr)
-		if err != nil {
-			if withCgroup && !errors.Is(err, syscall.ENOENT) {
-				why := err.Error()
-				if se := (*StartError)(nil); errors.As(err, &se) {
-					why = se.Err.Error()
-				}
-				if ferr := cont.Fallback("starting in the cgroup failed: " + why); ferr != nil {
-					return nil, 0, ferr
-				}
-				continue
-			}
-			cont.Discard()
-			return nil, 0, err
-		}
-		tree, err := cont.Tree(pid, pidfd)
-		if errors.Is(err, killer.ErrKilledAtBirth) {
-			if ferr := cont.Fallback(err.Error()); ferr != nil {
-				return nil, 0, ferr
-			}
-			continue
-		}
-		return tree, pid, err
-	}
 }
 
 // signalWatch is the process-wide routing of the signals pgrun handles.
@@ -264,7 +227,9 @@ func (s *supervisor) run() (Result, error) {
 	if err != nil {
 		return Result{}, err
 	}
-	return s.result(exit), nil
+	res := s.result(exit)
+	res.Guardian = s.tree.Guardian()
+	return res, nil
 }
 
 // goDeadline is armDeadline with a Go timer.

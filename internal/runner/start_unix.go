@@ -1,3 +1,5 @@
+//go:build unix
+
 package runner
 
 import (
@@ -53,13 +55,12 @@ func lookPath(name string) (string, error) {
 	return "", syscall.ENOENT
 }
 
-// sysProcAttr places the command: its own session by default, or (fg) a new
-// group of pgrun's session, given the terminal on fd 0 when tty is set.
-// Where the system can, the command is killed if pgrun dies first
+// place sets where in a the command goes: its own session by default, or
+// (fg) a new group of pgrun's session, given the terminal on fd 0 when tty
+// is set. Where the system can, the command is killed if pgrun dies first
 // (Pdeathsig); the kernel ties that to the forking thread, which is why Run
 // must run on the locked main thread.
-func sysProcAttr(fg, tty bool) *syscall.SysProcAttr {
-	a := &syscall.SysProcAttr{}
+func place(a *syscall.SysProcAttr, fg, tty bool) {
 	if fg {
 		a.Setpgid = true
 		a.Foreground = tty
@@ -68,21 +69,21 @@ func sysProcAttr(fg, tty bool) *syscall.SysProcAttr {
 		a.Setsid = true
 	}
 	setPdeathsig(a)
-	return a
 }
 
-// start forks and executes args with pgrun's standard streams, looked up
-// with lookPath. Like execvp, a file the kernel cannot execute for want of
-// a #! line (ENOEXEC) is run by /bin/sh. It returns the child's pid and,
-// where the system has them, its pidfd (else -1).
-func start(args []string, attr *syscall.SysProcAttr) (pid, pidfd int, err error) {
+// start forks and executes args with pgrun's standard streams and
+// environment, plus the entries of env, looked up with lookPath. Like
+// execvp, a file the kernel cannot execute for want of a #! line (ENOEXEC)
+// is run by /bin/sh. It returns the child's pid and, where the system has
+// them, its pidfd (else -1).
+func start(args []string, attr *syscall.SysProcAttr, env []string) (pid, pidfd int, err error) {
 	path, err := lookPath(args[0])
 	if err != nil {
 		return 0, -1, &StartError{Name: args[0], Err: err}
 	}
 	pidfd = -1
 	setPidfd(attr, &pidfd)
-	pa := &syscall.ProcAttr{Env: os.Environ(), Files: []uintptr{0, 1, 2}, Sys: attr}
+	pa := &syscall.ProcAttr{Env: append(os.Environ(), env...), Files: []uintptr{0, 1, 2}, Sys: attr}
 	pid, err = syscall.ForkExec(path, args, pa)
 	if errors.Is(err, syscall.ENOEXEC) {
 		sh := append([]string{"/bin/sh", path}, args[1:]...)

@@ -1,0 +1,270 @@
+package killer
+
+import (
+	"errors"
+	"fmt"
+	"math/rand/v2"
+	"os"
+	"runtime"
+	"strconv"
+	"sync"
+	"sync/atomic"
+	"syscall"
+	"time"
+
+	"golang.org/x/sys/unix"
+)
+
+// GuardianName is the argv[0] by which pgrun, executed again, knows that
+// it is to be a guardian (see Guard): a mode chosen before any command
+// line is read, never a subcommand a user could type.
+const GuardianName = "pgrun-guardian"
+
+// GuardianDelay is how long after the command starts the guardian is
+// armed. Until then, if pgrun is killed, only the command dies (Pdeathsig).
+// A command that ends sooner never pays for a guardian: starting one
+// costs about a millisecond of CPU, which on two cores would slow the
+// start of every short command.
+const GuardianDelay = 5 * time.Millisecond
+
+// guardian is the process that kills the tree if pgrun dies without
+// dismissing it. It is forked by a thread of its own that lives until it
+// is reaped, so that it stays in that thread's list of children: pgrun's
+// waits, made on the main thread with __WNOTHREAD once a guardian exists,
+// never see it, and it is never counted in the tree.
+type guardian struct {
+	mode   string // what the guardian reaches when it acts
+	fg     bool   // the command shares pgrun's session: match by group
+	leader int
+	start  uint64 // the leader's start time, 0 if unknown
+	cookie string // the environment entry that marks the tree, "" if none
+	dir    string // the cgroup, "" if none
+
+	timer *time.Timer
+	done  chan struct{} // closed when the guardian is reaped: its thread may end
+
+	mu        sync.Mutex
+	dismissed bool
+	pidfd     int // the command's pidfd, a copy for the guardian; -1 when none
+	cgfd      int // the cgroup directory, a copy (sharing pgrun's lock); -1 when none
+	pid       int // the guardian, once started
+	lifeline  int // the write end of its lifeline pipe, once started
+	err       error
+}
+
+// The guardian of this process's run, and whether one was ever started
+// (from then on, waits use __WNOTHREAD).
+var (
+	guarding    atomic.Pointer[guardian]
+	guardianSet atomic.Bool
+)
+
+// guardianPid is the pid of the guardian while it lives, 0 otherwise.
+// Walks of the tree read it after their pass over /proc: the guardian is
+// forked holding its mutex and recorded before that is released, so a
+// guardian that the pass saw is recorded by then.
+func guardianPid() int {
+	g := guarding.Load()
+	if g == nil {
+		return 0
+	}
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	return g.pid
+}
+
+// waitFlags are the flags every wait for the tree's processes adds: once
+// a guardian exists, waits see only the main thread's children.
+func waitFlags() int {
+	if guardianSet.Load() {
+		return unix.WNOTHREAD
+	}
+	return 0
+}
+
+// newCookie returns a fresh environment entry that marks one run's tree.
+func newCookie() string {
+	return fmt.Sprintf("PGRUN_TREE_%016x=1", rand.Uint64())
+}
+
+// armGuardian starts the guardian of the tree led by leader GuardianDelay
+// from now, unless dismiss comes first. pidfd and cgfd are copied, so the
+// caller keeps its own.
+func armGuardian(mode string, fg bool, leader, pidfd int, cookie string, cg *cgroup) *guardian {
+	g := &guardian{mode: mode, fg: fg, leader: leader, cookie: cookie, pidfd: -1, cgfd: -1, lifeline: -1,
+		done: make(chan struct{})}
+	if pidfd >= 0 {
+		g.pidfd, _ = unix.FcntlInt(uintptr(pidfd), unix.F_DUPFD_CLOEXEC, 0)
+	}
+	if cg != nil {
+		g.dir = cg.dir
+		g.cgfd, _ = unix.FcntlInt(uintptr(cg.fd), unix.F_DUPFD_CLOEXEC, 0)
+	}
+	guarding.Store(g)
+	g.timer = time.AfterFunc(GuardianDelay, func() { go g.run() })
+	return g
+}
+
+// run forks the guardian and keeps its thread until the guardian is reaped.
+func (g *guardian) run() {
+	runtime.LockOSThread() // never unlocked: the thread ends with the goroutine
+	g.mu.Lock()
+	if g.dismissed {
+		g.mu.Unlock()
+		return
+	}
+	g.pid, g.lifeline, g.err = g.fork()
+	if g.err == nil {
+		guardianSet.Store(true)
+	}
+	g.mu.Unlock()
+	if g.err == nil {
+		<-g.done
+	}
+}
+
+// fork starts the guardian: pgrun's own executable, in a session of its
+// own, with /dev/null for its standard streams, the lifeline's read end as
+// fd 3, the command's pidfd as fd 4 and the cgroup as fd 5.
+func (g *guardian) fork() (pid, lifeline int, err error) {
+	var p [2]int
+	if err := unix.Pipe2(p[:], unix.O_CLOEXEC); err != nil {
+		return 0, -1, fmt.Errorf("guardian: pipe: %w", err)
+	}
+	null, err := unix.Open("/dev/null", unix.O_RDWR|unix.O_CLOEXEC, 0)
+	if err != nil {
+		unix.Close(p[0])
+		unix.Close(p[1])
+		return 0, -1, fmt.Errorf("guardian: %w", err)
+	}
+	defer unix.Close(null)
+	defer unix.Close(p[0])
+	pidfd, cgfd := uintptr(null), uintptr(null)
+	if g.pidfd >= 0 {
+		pidfd = uintptr(g.pidfd)
+	}
+	// The leader's start time tells its session from one that a later
+	// process with its number may make (see guardSpec.sweep). It is read
+	// now, not at the start, where it would cost every short command.
+	// It counts only if the command's pidfd says, after the read, that
+	// the process read was the command, alive.
+	if viewProc().own && g.pidfd >= 0 {
+		if st, err := readStat(g.leader); err == nil && alive(g.pidfd) {
+			g.start = st.Start
+		}
+	}
+	args := []string{GuardianName, "-mode", g.mode, "-leader", strconv.Itoa(g.leader),
+		"-start", strconv.FormatUint(g.start, 10)}
+	if g.pidfd >= 0 {
+		args = append(args, "-pidfd")
+	}
+	if g.fg {
+		args = append(args, "-fg")
+	}
+	if g.cookie != "" {
+		args = append(args, "-cookie", g.cookie)
+	}
+	if g.cgfd >= 0 {
+		cgfd = uintptr(g.cgfd)
+		args = append(args, "-cgroup", g.dir)
+	}
+	attr := &syscall.ProcAttr{
+		Files: []uintptr{uintptr(null), uintptr(null), uintptr(null), uintptr(p[0]), pidfd, cgfd},
+		Sys:   &syscall.SysProcAttr{Setsid: true},
+	}
+	pid, err = syscall.ForkExec("/proc/self/exe", args, attr)
+	if err != nil {
+		unix.Close(p[1])
+		return 0, -1, fmt.Errorf("guardian: %w", err)
+	}
+	return pid, p[1], nil
+}
+
+// dismiss tells the guardian that pgrun ends as planned and reaps it; if
+// it was not started yet, it never will be. It reports whether one was
+// armed, and why not.
+func (g *guardian) dismiss() (armed bool, err error) {
+	g.timer.Stop()
+	g.mu.Lock()
+	g.dismissed = true
+	pid, lifeline, err := g.pid, g.lifeline, g.err
+	g.mu.Unlock()
+	if pid != 0 {
+		unix.Write(lifeline, []byte{'d'}) // EPIPE if it died: then there is only a zombie to reap
+		unix.Close(lifeline)
+		_, werr := reap(pid)
+		g.mu.Lock()
+		g.pid = 0
+		g.mu.Unlock()
+		close(g.done)
+		if werr != nil && err == nil {
+			err = werr
+		}
+	}
+	for _, fd := range []int{g.pidfd, g.cgfd} {
+		if fd >= 0 {
+			unix.Close(fd)
+		}
+	}
+	guarding.CompareAndSwap(g, nil)
+	return pid != 0, err
+}
+
+// guardedTree is a Tree with a guardian, dismissed when the tree is
+// released.
+type guardedTree struct {
+	Tree
+	g      *guardian
+	status string
+}
+
+func (t *guardedTree) Release() (Exit, error) {
+	exit, err := t.Tree.Release()
+	armed, gerr := t.g.dismiss()
+	switch {
+	case gerr != nil:
+		t.status = "failed: " + gerr.Error()
+	case armed:
+		t.status = "armed"
+	default:
+		t.status = "not armed: the run ended within " + GuardianDelay.String()
+	}
+	return exit, err
+}
+
+func (t *guardedTree) Guardian() string { return t.status }
+
+// errNoGuardian is why no guardian can be had where /proc does not show
+// pgrun: it cannot execute itself again through /proc/self/exe.
+var errNoGuardian = errors.New("/proc/self/exe cannot be read")
+
+// guardianAvailable says why no guardian can be armed here, or nil.
+func guardianAvailable() error {
+	if _, err := os.Readlink("/proc/self/exe"); err != nil {
+		return fmt.Errorf("%w: %v", errNoGuardian, err)
+	}
+	return nil
+}
+
+// guard arms a guardian for tree, just started, as spec asks, and returns
+// the tree that dismisses it on Release. Where no guardian can be had it
+// returns tree as it is, and why.
+func guard(tree Tree, spec Spec, c *containment, pid, pidfd int, cookie string) (Tree, string) {
+	if !spec.Guardian {
+		return tree, "off"
+	}
+	if err := guardianAvailable(); err != nil {
+		return tree, "unavailable: " + err.Error()
+	}
+	g := armGuardian(c.mode, spec.Foreground, pid, pidfd, cookie, c.cg)
+	return &guardedTree{Tree: tree, g: g}, "armed " + GuardianDelay.String() + " after the start"
+}
+
+// treeCookie returns the cookie that marks the tree for a guardian, where
+// it needs one: with the subreaper it finds the tree by it.
+func treeCookie(spec Spec, c *containment) string {
+	if spec.Guardian && c.mode == Subreaper {
+		return newCookie()
+	}
+	return ""
+}

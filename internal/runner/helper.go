@@ -1,0 +1,20 @@
+//go:build unix
+
+package runner
+
+import (
+	"path/filepath"
+
+	"github.com/pgrun/pgrun/internal/killer"
+)
+
+// Helper runs one of pgrun's own helpers when pgrun was executed again as
+// one (the guardian, chosen by argv[0]), and returns its exit status; ok
+// is false for any other command line, which is pgrun's own to read. It
+// must be called before anything else reads the command line.
+func Helper(argv []string) (code int, ok bool) {
+	if len(argv) == 0 || filepath.Base(argv[0]) != killer.GuardianName {
+		return 0, false
+	}
+	return killer.Guard(argv[1:]), true
+}
