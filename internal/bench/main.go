@@ -367,7 +367,18 @@ func killedTeardown(tmp string, p peer, n int) (time.Duration, error) {
 		time.Sleep(time.Millisecond)
 		b, _ = os.ReadFile(pids)
 	}
-	time.Sleep(20 * time.Millisecond) // past the guardian's delay
+	if strings.HasPrefix(p.name, "pgrun") {
+		// Until the guardian is armed: its second child.
+		for deadline := time.Now().Add(5 * time.Second); len(childrenOf(cmd.Process.Pid)) < 2; {
+			if time.Now().After(deadline) {
+				cmd.Process.Kill()
+				cmd.Wait()
+				cleanup(b)
+				return 0, fmt.Errorf("no guardian within 5 s")
+			}
+			time.Sleep(100 * time.Microsecond)
+		}
+	}
 	start := time.Now()
 	cmd.Process.Kill()
 	cmd.Wait()

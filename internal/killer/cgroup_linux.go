@@ -296,8 +296,10 @@ func removeTree(dir string) error {
 	return nil
 }
 
+// kill KILLs every process in the cgroup, through its directory (which
+// names the cgroup whatever became of the path).
 func (c *cgroup) kill() error {
-	if err := os.WriteFile(filepath.Join(c.dir, "cgroup.kill"), []byte("1"), 0); err != nil {
+	if err := writeAt(c.fd, "cgroup.kill", "1"); err != nil {
 		return fmt.Errorf("killing cgroup %s: %w", c.dir, err)
 	}
 	return nil

@@ -45,9 +45,9 @@ type Info struct {
 	// it never reaches (Group never reaches processes that left the
 	// group), or is "": see ForeignProc.
 	Limits string
-	// Guardian says whether a guardian watches over the tree: "off", "armed
-	// 5ms after the start", or "unavailable: why". Tree.Guardian says, after
-	// Release, whether it was in fact armed.
+	// Guardian says whether a guardian watches over the tree: "off",
+	// "armed 5ms after the start", or "unavailable on this system".
+	// Tree.Guardian says, after Release, whether it was in fact armed.
 	Guardian string
 }
 

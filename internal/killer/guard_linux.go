@@ -127,7 +127,8 @@ func (s guardSpec) kill() {
 // passed, which names it whatever happened to its path), waits until it
 // is empty, and removes it.
 func killCgroup(dir string) {
-	if err := writeAt(cgroupFd, "cgroup.kill", "1"); err != nil {
+	cg := &cgroup{dir: dir, fd: cgroupFd}
+	if cg.kill() != nil {
 		return
 	}
 	waitEmpty(cgroupFd, 10*time.Second)
@@ -245,24 +246,21 @@ func (s guardSpec) sweep() {
 			if !match {
 				return
 			}
-			fd, err := unix.PidfdOpen(pid, 0)
-			if err != nil {
+			fd, _, ok := openChecked(pid, buf, func(again procStat) bool { return again.Start == st.Start })
+			if !ok {
 				return
 			}
-			again, err := readStatInto(pid, buf)
-			if err == nil && again.Start == st.Start && alive(fd) {
-				unix.PidfdSendSignal(fd, unix.SIGKILL, nil, 0)
-				killed[key{pid, st.Start}] = true
-				found = true
-				// What it made for itself is the tree's too.
-				if st.Sid == pid {
-					sessions[pid] = st.Start
-				}
-				if st.Pgid == pid {
-					groups[pid] = st.Start
-				}
-			}
+			unix.PidfdSendSignal(fd, unix.SIGKILL, nil, 0)
 			unix.Close(fd)
+			killed[key{pid, st.Start}] = true
+			found = true
+			// What it made for itself is the tree's too.
+			if st.Sid == pid {
+				sessions[pid] = st.Start
+			}
+			if st.Pgid == pid {
+				groups[pid] = st.Start
+			}
 		})
 		if !found {
 			return

@@ -1,10 +1,8 @@
 package killer
 
 import (
-	"errors"
 	"fmt"
 	"math/rand/v2"
-	"os"
 	"runtime"
 	"strconv"
 	"sync"
@@ -30,8 +28,12 @@ const GuardianDelay = 5 * time.Millisecond
 // guardian is the process that kills the tree if pgrun dies without
 // dismissing it. It is forked by a thread of its own that lives until it
 // is reaped, so that it stays in that thread's list of children: pgrun's
-// waits, made on the main thread with __WNOTHREAD once a guardian exists,
+// waits, made on the main thread with __WNOTHREAD while a guardian lives,
 // never see it, and it is never counted in the tree.
+//
+// It is given the tree's own descriptors (the command's pidfd, the locked
+// cgroup), not copies: they stay open until the tree is released, and the
+// tree is released only after stop, which waits for a fork under way.
 type guardian struct {
 	mode   string // what the guardian reaches when it acts
 	fg     bool   // the command shares pgrun's session: match by group
@@ -43,21 +45,18 @@ type guardian struct {
 	timer *time.Timer
 	done  chan struct{} // closed when the guardian is reaped: its thread may end
 
-	mu        sync.Mutex
-	dismissed bool
-	pidfd     int // the command's pidfd, a copy for the guardian; -1 when none
-	cgfd      int // the cgroup directory, a copy (sharing pgrun's lock); -1 when none
-	pid       int // the guardian, once started
-	lifeline  int // the write end of its lifeline pipe, once started
-	err       error
+	pidfd int // the command's pidfd, the tree's; -1 when none
+	cgfd  int // the cgroup directory, the tree's (its lock is shared); -1 when none
+
+	mu       sync.Mutex
+	stopped  bool // no guardian is started from now on
+	pid      int  // the guardian, once started, until reaped
+	lifeline int  // the write end of its lifeline pipe, once started
+	err      error
 }
 
-// The guardian of this process's run, and whether one was ever started
-// (from then on, waits use __WNOTHREAD).
-var (
-	guarding    atomic.Pointer[guardian]
-	guardianSet atomic.Bool
-)
+// guarding is the guardian of this process's run.
+var guarding atomic.Pointer[guardian]
 
 // guardianPid is the pid of the guardian while it lives, 0 otherwise.
 // Walks of the tree read it after their pass over /proc: the guardian is
@@ -73,10 +72,10 @@ func guardianPid() int {
 	return g.pid
 }
 
-// waitFlags are the flags every wait for the tree's processes adds: once
-// a guardian exists, waits see only the main thread's children.
+// waitFlags are the flags every wait for the tree's processes adds: while
+// a guardian lives, waits see only the main thread's children.
 func waitFlags() int {
-	if guardianSet.Load() {
+	if guardianPid() != 0 {
 		return unix.WNOTHREAD
 	}
 	return 0
@@ -88,17 +87,13 @@ func newCookie() string {
 }
 
 // armGuardian starts the guardian of the tree led by leader GuardianDelay
-// from now, unless dismiss comes first. pidfd and cgfd are copied, so the
-// caller keeps its own.
+// from now, unless stop comes first. pidfd and cg are the tree's, and must
+// stay open until stop.
 func armGuardian(mode string, fg bool, leader, pidfd int, cookie string, cg *cgroup) *guardian {
-	g := &guardian{mode: mode, fg: fg, leader: leader, cookie: cookie, pidfd: -1, cgfd: -1, lifeline: -1,
+	g := &guardian{mode: mode, fg: fg, leader: leader, cookie: cookie, pidfd: pidfd, cgfd: -1, lifeline: -1,
 		done: make(chan struct{})}
-	if pidfd >= 0 {
-		g.pidfd, _ = unix.FcntlInt(uintptr(pidfd), unix.F_DUPFD_CLOEXEC, 0)
-	}
 	if cg != nil {
-		g.dir = cg.dir
-		g.cgfd, _ = unix.FcntlInt(uintptr(cg.fd), unix.F_DUPFD_CLOEXEC, 0)
+		g.dir, g.cgfd = cg.dir, cg.fd
 	}
 	guarding.Store(g)
 	g.timer = time.AfterFunc(GuardianDelay, func() { go g.run() })
@@ -109,14 +104,11 @@ func armGuardian(mode string, fg bool, leader, pidfd int, cookie string, cg *cgr
 func (g *guardian) run() {
 	runtime.LockOSThread() // never unlocked: the thread ends with the goroutine
 	g.mu.Lock()
-	if g.dismissed {
+	if g.stopped {
 		g.mu.Unlock()
 		return
 	}
 	g.pid, g.lifeline, g.err = g.fork()
-	if g.err == nil {
-		guardianSet.Store(true)
-	}
 	g.mu.Unlock()
 	if g.err == nil {
 		<-g.done
@@ -180,13 +172,19 @@ func (g *guardian) fork() (pid, lifeline int, err error) {
 	return pid, p[1], nil
 }
 
-// dismiss tells the guardian that pgrun ends as planned and reaps it; if
-// it was not started yet, it never will be. It reports whether one was
-// armed, and why not.
-func (g *guardian) dismiss() (armed bool, err error) {
+// stop makes sure that no guardian is started from now on, waiting for a
+// fork under way: afterwards the tree's descriptors may be closed.
+func (g *guardian) stop() {
 	g.timer.Stop()
 	g.mu.Lock()
-	g.dismissed = true
+	g.stopped = true
+	g.mu.Unlock()
+}
+
+// dismiss, after stop, tells the guardian that pgrun ends as planned and
+// reaps it. It reports whether one was armed, or why it failed.
+func (g *guardian) dismiss() (armed bool, err error) {
+	g.mu.Lock()
 	pid, lifeline, err := g.pid, g.lifeline, g.err
 	g.mu.Unlock()
 	if pid != 0 {
@@ -201,17 +199,13 @@ func (g *guardian) dismiss() (armed bool, err error) {
 			err = werr
 		}
 	}
-	for _, fd := range []int{g.pidfd, g.cgfd} {
-		if fd >= 0 {
-			unix.Close(fd)
-		}
-	}
 	guarding.CompareAndSwap(g, nil)
 	return pid != 0, err
 }
 
 // guardedTree is a Tree with a guardian, dismissed when the tree is
-// released.
+// released. The guardian watches until the tree is: a pgrun killed while
+// it reaps is still answered for.
 type guardedTree struct {
 	Tree
 	g      *guardian
@@ -219,6 +213,7 @@ type guardedTree struct {
 }
 
 func (t *guardedTree) Release() (Exit, error) {
+	t.g.stop()
 	exit, err := t.Tree.Release()
 	armed, gerr := t.g.dismiss()
 	switch {
@@ -234,27 +229,13 @@ func (t *guardedTree) Release() (Exit, error) {
 
 func (t *guardedTree) Guardian() string { return t.status }
 
-// errNoGuardian is why no guardian can be had where /proc does not show
-// pgrun: it cannot execute itself again through /proc/self/exe.
-var errNoGuardian = errors.New("/proc/self/exe cannot be read")
-
-// guardianAvailable says why no guardian can be armed here, or nil.
-func guardianAvailable() error {
-	if _, err := os.Readlink("/proc/self/exe"); err != nil {
-		return fmt.Errorf("%w: %v", errNoGuardian, err)
-	}
-	return nil
-}
-
 // guard arms a guardian for tree, just started, as spec asks, and returns
-// the tree that dismisses it on Release. Where no guardian can be had it
-// returns tree as it is, and why.
+// the tree that dismisses it on Release, and what -v says of it. Whether
+// pgrun can execute itself again (/proc/self/exe) shows when it tries:
+// Tree.Guardian then says "failed: why".
 func guard(tree Tree, spec Spec, c *containment, pid, pidfd int, cookie string) (Tree, string) {
 	if !spec.Guardian {
 		return tree, "off"
-	}
-	if err := guardianAvailable(); err != nil {
-		return tree, "unavailable: " + err.Error()
 	}
 	g := armGuardian(c.mode, spec.Foreground, pid, pidfd, cookie, c.cg)
 	return &guardedTree{Tree: tree, g: g}, "armed " + GuardianDelay.String() + " after the start"

@@ -266,18 +266,29 @@ func descendants(skip int) ([]proc, error) {
 // opened, still the child of ppid, which parentAlive says is still the
 // process that was listed.
 func open(pid, ppid int, parentAlive func() bool) (proc, bool) {
-	fd, err := unix.PidfdOpen(pid, 0)
-	if err != nil {
-		return proc{}, false
-	}
-	st, err := readStat(pid)
-	ok := err == nil && st.State != 'Z' && st.State != 'X' && alive(fd) &&
-		st.Ppid == ppid && parentAlive()
+	var buf [statSize]byte
+	fd, st, ok := openChecked(pid, buf[:], func(st procStat) bool { return st.Ppid == ppid && parentAlive() })
 	if !ok {
-		unix.Close(fd)
 		return proc{}, false
 	}
 	return proc{pid: pid, pgid: st.Pgid, fd: fd}, true
+}
+
+// openChecked opens a pidfd on pid and returns it if the stat line read
+// afterwards shows a live process for which is holds, and the pidfd then
+// still names a live process: then the number named that same process
+// all along. buf is scratch space for the stat line.
+func openChecked(pid int, buf []byte, is func(procStat) bool) (int, procStat, bool) {
+	fd, err := unix.PidfdOpen(pid, 0)
+	if err != nil {
+		return -1, procStat{}, false
+	}
+	st, err := readStatInto(pid, buf)
+	if err != nil || st.State == 'Z' || st.State == 'X' || !is(st) || !alive(fd) {
+		unix.Close(fd)
+		return -1, procStat{}, false
+	}
+	return fd, st, true
 }
 
 // openChild returns the pidfd of pid, an unreaped child of pgrun, if it is

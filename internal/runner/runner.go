@@ -53,10 +53,9 @@ func Run(opts Options) (Result, error) {
 	var pid int
 	tree, info, err := killer.Start(spec, func(attr *syscall.SysProcAttr, env []string) (int, int, error) {
 		place(attr, opts.Foreground, term.held)
-		var pidfd int
-		var err error
-		pid, pidfd, err = start(opts.Args, attr, env)
-		return pid, pidfd, err
+		p, pidfd, err := start(opts.Args, attr, env)
+		pid = p
+		return p, pidfd, err
 	})
 	if err != nil {
 		return Result{}, err

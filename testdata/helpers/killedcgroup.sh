@@ -6,7 +6,7 @@
 # there into another cgroup at birth. Needs root and cgroup v2.
 own=$(sed -n 's/^0:://p' /proc/self/cgroup)
 mnt=$(grep ' - cgroup2 ' /proc/self/mountinfo | head -n 1 | cut -d' ' -f5)
-dir=$mnt$own/pgrun-test-killed-$$
+dir=$mnt$own/test-killed-$$ # not pgrun-*: a sweep would take it for stale
 mkdir "$dir" || exit 99
 echo 1 > "$dir/cgroup.kill"
 sh -c 'echo $$ > "$1/cgroup.procs"; shift; exec "$@"' sh "$dir" "$@"
