@@ -30,20 +30,30 @@ func TestMain(m *testing.M) {
 				killer.DisablePidfdGroups()
 				os.Args = append([]string{os.Args[0], "--contain=subreaper"}, os.Args[1:]...)
 			}
+			// A script that must kill pgrun before its guardian is armed
+			// sets this (a duration), so that it does for certain.
+			if d, err := time.ParseDuration(os.Getenv("PGRUN_TEST_GUARDIAN_DELAY")); err == nil {
+				killer.DelayGuardian(d)
+			}
 			os.Exit(run(os.Args))
 		},
 		"escape":    escape,
 		"bystander": bystander,
-		// pgrun executes itself again as its guardian.
-		killer.GuardianName: func() {
-			code, _ := runner.Helper(os.Args)
-			os.Exit(code)
-		},
+		// pgrun executes itself again as its guardian and as the init of
+		// a pid namespace.
+		killer.GuardianName: helper,
+		killer.InitName:     helper,
 	}
 	for name, f := range platformCmds {
 		cmds[name] = f
 	}
 	testscript.Main(m, cmds)
+}
+
+// helper is pgrun executed again as one of its helpers.
+func helper() {
+	code, _ := runner.Helper(os.Args)
+	os.Exit(code)
 }
 
 // bystander LOG PIDFILE is a process that pgrun must never touch: it
@@ -151,6 +161,8 @@ func runScripts(t *testing.T, variant string) {
 				return variant == "pinned", nil
 			case "root":
 				return os.Geteuid() == 0, nil
+			case "userns":
+				return usernsAllowed(), nil
 			case "cgroup2":
 				b, err := os.ReadFile("/proc/self/mountinfo")
 				return err == nil && bytes.Contains(b, []byte(" - cgroup2 ")), nil
@@ -180,8 +192,26 @@ func runScripts(t *testing.T, variant string) {
 			"killgroup": cmdKillgroup,
 			"signal":    cmdSignal,
 			"lines":     cmdLines,
+			"noneleft":  cmdNoneleft,
 		},
 	})
+}
+
+// usernsAllowed reports whether a user who is not root may create a user
+// namespace here: not where a sysctl forbids it (Debian's
+// unprivileged_userns_clone, a zero max_user_namespaces, Ubuntu's AppArmor
+// restriction).
+func usernsAllowed() bool {
+	for file, forbidden := range map[string]string{
+		"/proc/sys/kernel/unprivileged_userns_clone":             "0",
+		"/proc/sys/user/max_user_namespaces":                     "0",
+		"/proc/sys/kernel/apparmor_restrict_unprivileged_userns": "1",
+	} {
+		if b, err := os.ReadFile(file); err == nil && strings.TrimSpace(string(b)) == forbidden {
+			return false
+		}
+	}
+	return true
 }
 
 // status WANT command [args...] runs command and checks how it ended: WANT
@@ -327,6 +357,35 @@ func cmdWaitgone(ts *testscript.TestScript, neg bool, args []string) {
 			}
 			time.Sleep(10 * time.Millisecond)
 		}
+	}
+}
+
+// noneleft waits until no process started by this script is running, by
+// its $WORK (see running): what its processes say of their pids is no help
+// where they run in a pid namespace of their own. It gives up, naming
+// them, after a third of $LONG. Run it when the script runs nothing in
+// the background.
+func cmdNoneleft(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) != 0 {
+		ts.Fatalf("usage: noneleft")
+	}
+	deadline := time.Now().Add(scaled(10 * time.Second))
+	for {
+		var left []string
+		names, err := os.ReadDir("/proc")
+		ts.Check(err)
+		for _, n := range names {
+			if pid, err := strconv.Atoi(n.Name()); err == nil && running(ts, pid) {
+				left = append(left, describe(pid))
+			}
+		}
+		if len(left) == 0 {
+			return
+		}
+		if time.Now().After(deadline) {
+			ts.Fatalf("%d processes of this script still running: %s", len(left), strings.Join(left, "; "))
+		}
+		time.Sleep(10 * time.Millisecond)
 	}
 }
 

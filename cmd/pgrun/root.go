@@ -176,7 +176,7 @@ func newRootCmd(prog string, stderr io.Writer, out *outcome) *cobra.Command {
 	fs.Var(grace, "grace", "same as --kill-after")
 	fs.BoolVarP(&f.preserveStatus, "preserve-status", "p", false, "exit with the command's status even after a timeout")
 	fs.BoolVarP(&f.foreground, "foreground", "f", false, "let COMMAND read the terminal: keep it in pgrun's session and\ngive it the terminal (its process group is still killed on timeout)")
-	fs.Var(&choiceValue{&f.contain, "contain", runner.ContainModes()}, "contain", "how to find the whole tree: `MODE` auto (the strongest available),\ncgroup, subreaper (Linux: the group and every process that left it)\nor group (the process group only)")
+	fs.Var(&choiceValue{&f.contain, "contain", runner.ContainModes()}, "contain", "how to find the whole tree: `MODE` auto (the strongest available),\ncgroup, subreaper (Linux: the group and every process that left it),\ngroup (the process group only) or pidns (Linux: a pid namespace of\nits own, which the kernel ends with pgrun)")
 	fs.Var(&choiceValue{&f.guardian, "guardian", guardianModes}, "guardian", "`MODE` auto (Linux: a watcher that KILLs the tree if pgrun itself\nis killed) or off")
 	fs.Var(&orphansValue{&f.orphans}, "orphans", "`POLICY` for the rest of COMMAND's group when COMMAND exits first:\nkill it (the default), wait for it, or keep it running")
 	fs.BoolVarP(&f.verbose, "verbose", "v", false, "report every signal sent, on stderr, and what was\nstill running at the deadline")

@@ -20,7 +20,8 @@ type containment struct {
 	mode  string // Group, Subreaper or Cgroup
 	why   string // why not a stronger mode, or where the cgroup is
 	cg    *cgroup
-	named bool // mode was asked for by name: never fall back from it
+	ns    *namespace // Pidns: the namespace being made
+	named bool       // mode was asked for by name: never fall back from it
 }
 
 // contain prepares the containment mode asked for (Auto: the strongest
@@ -32,6 +33,9 @@ func contain(mode string) (*containment, error) {
 		return &containment{mode: Group, why: "asked for", named: true}, nil
 	case Subreaper:
 		return &containment{mode: Subreaper, why: "asked for", named: true}, nil
+	case Pidns:
+		ns := newNamespace()
+		return &containment{mode: Pidns, why: ns.why(), ns: ns, named: true}, nil
 	case Cgroup, Auto:
 		cg, err := newCgroup(mode == Cgroup)
 		if err == nil {
@@ -45,12 +49,23 @@ func contain(mode string) (*containment, error) {
 	return nil, fmt.Errorf("unknown containment %q", mode)
 }
 
-// apply makes attr start the command inside the containment: directly in
-// its cgroup (clone3 CLONE_INTO_CGROUP), so it never runs outside it.
-func (c *containment) apply(attr *syscall.SysProcAttr) {
+// apply makes l start the command inside the containment: directly in its
+// cgroup (clone3 CLONE_INTO_CGROUP), so it never runs outside it, or under
+// the init of a fresh pid namespace.
+func (c *containment) apply(l *Launch) error {
 	if c.cg != nil {
-		attr.UseCgroupFD, attr.CgroupFD = true, c.cg.fd
+		l.Attr.UseCgroupFD, l.Attr.CgroupFD = true, c.cg.fd
 	}
+	if c.ns != nil {
+		return c.ns.apply(l)
+	}
+	return nil
+}
+
+// failed says why a Pidns start failed at spawn, which started the init.
+func (c *containment) failed(err error) error {
+	c.discard()
+	return c.ns.failed(err)
 }
 
 // tree returns the Tree of the command just started with an attr that
@@ -66,6 +81,8 @@ func (c *containment) tree(pid, pidfd int) (Tree, error) {
 	switch {
 	case c.mode == Group:
 		return NewGroup(pid, pidfd), nil
+	case c.ns != nil:
+		return c.ns.tree(pid, pidfd)
 	case c.cg == nil:
 		return NewTree(pid, pidfd), nil
 	case neverExecuted(pid):
@@ -97,7 +114,7 @@ func (c *containment) fallback(why string) error {
 func (c *containment) limits() string {
 	why := ForeignProc()
 	switch {
-	case why == "" || c.mode == Group:
+	case why == "" || c.mode == Group || c.mode == Pidns:
 		return ""
 	case c.cg != nil:
 		return why + ": processes that leave the command's process group get no signal but the cgroup's KILL"
@@ -110,6 +127,9 @@ func (c *containment) discard() {
 	if c.cg != nil {
 		c.cg.remove()
 		c.cg = nil
+	}
+	if c.ns != nil {
+		c.ns.discard()
 	}
 }
 

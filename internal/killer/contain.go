@@ -14,20 +14,26 @@ const (
 	Group     = "group"     // the process group only
 	Subreaper = "subreaper" // the group and every descendant that left it
 	Cgroup    = "cgroup"    // the same, born in a fresh cgroup: KILL is one atomic step
+	// Pidns runs the command under an init of pgrun's in a pid namespace
+	// of its own, which the kernel ends when pgrun dies. Auto never picks
+	// it: the command sees other pids and a /proc of its own.
+	Pidns = "pidns"
 )
 
 // Modes lists the values Spec.Mode accepts.
-func Modes() []string { return []string{Auto, Cgroup, Subreaper, Group} }
+func Modes() []string { return []string{Auto, Cgroup, Subreaper, Group, Pidns} }
 
 // Spec says how Start contains the command. The zero value asks for the
 // strongest containment available.
 type Spec struct {
-	// Mode is Auto (or ""), Cgroup, Subreaper or Group. A mode asked for
-	// by name that cannot be had fails; Auto never fails for want of one.
+	// Mode is Auto (or ""), Cgroup, Subreaper, Group or Pidns. A mode
+	// asked for by name that cannot be had fails; Auto never fails for
+	// want of one, and never picks Pidns.
 	Mode string
 
 	// Foreground says that Spawn starts the command in a new process
-	// group of pgrun's session rather than in a session of its own.
+	// group of pgrun's session rather than in a session of its own. A
+	// command in a pid namespace cannot be: Start fails.
 	Foreground bool
 
 	// Guardian arms a guardian (Linux): a process of its own that KILLs
@@ -39,7 +45,7 @@ type Spec struct {
 
 // Info says how a started command's tree is contained.
 type Info struct {
-	Mode string // Cgroup, Subreaper or Group
+	Mode string // Cgroup, Subreaper, Group or Pidns
 	Why  string // why this mode, or where the cgroup is
 	// Limits says what the mode cannot reach on this system beyond what
 	// it never reaches (Group never reaches processes that left the
@@ -51,13 +57,54 @@ type Info struct {
 	Guardian string
 }
 
-// Spawn starts the command with attr, which Start has prepared with what
-// the containment needs (the cgroup to be born in); Spawn adds the rest
-// (session, Pdeathsig, the request for a pidfd). env holds entries to add
-// to the command's environment. It returns the command's pid and pidfd
-// (-1 when the system gives none). After an error nothing may be left
-// running.
-type Spawn func(attr *syscall.SysProcAttr, env []string) (pid, pidfd int, err error)
+// Launch is what Start asks of Spawn.
+type Launch struct {
+	// Attr is prepared with what the containment needs (the cgroup to be
+	// born in, the namespaces); Spawn adds the rest (session, Pdeathsig,
+	// the request for a pidfd).
+	Attr *syscall.SysProcAttr
+	// Env holds entries to add to the command's environment.
+	Env []string
+	// Via, when its Path is set, is executed in the command's place, and
+	// executes the command itself.
+	Via Via
+}
+
+// Via is a program that Spawn executes instead of the command: pgrun's own
+// init of a pid namespace.
+type Via struct {
+	Path string   // the file to execute
+	Args []string // its argv; the command's resolved path and argv follow
+	// Files are the descriptors it gets after the standard streams: the
+	// first is its fd 3.
+	Files []uintptr
+}
+
+// Spawn starts the command as l says, with pgrun's standard streams, and
+// returns its pid and pidfd (-1 when the system gives none): the pid of
+// l.Via where it is set. An error executing l.Via is returned as it is;
+// Start says what failed. After an error nothing may be left running.
+type Spawn func(l Launch) (pid, pidfd int, err error)
+
+// ExecError reports that the command could not be executed by the init of
+// its pid namespace (see Pidns); Err is execve's error, and nothing of the
+// command ran.
+type ExecError struct{ Err syscall.Errno }
+
+func (e *ExecError) Error() string { return "executing the command: " + e.Err.Error() }
+
+func (e *ExecError) Unwrap() error { return e.Err }
+
+// ForkExec starts path as execvp(3) would once it has found it: a file the
+// kernel cannot execute for want of a #! line (ENOEXEC) is run by /bin/sh.
+func ForkExec(path string, argv []string, attr *syscall.ProcAttr) (int, error) {
+	pid, err := syscall.ForkExec(path, argv, attr)
+	if errors.Is(err, syscall.ENOEXEC) {
+		sh := append([]string{"/bin/sh", path}, argv[1:]...)
+		pid, err = syscall.ForkExec("/bin/sh", sh, attr)
+	}
+	return pid, err
+}
 
 // Start prepares the containment spec asks for, makes pgrun the child
 // subreaper where the system has one (before anything is forked), starts
@@ -68,8 +115,11 @@ type Spawn func(attr *syscall.SysProcAttr, env []string) (pid, pidfd int, err er
 // kernel kills the command as it is cloned into it), Start gives the
 // cgroup up and calls spawn again, under the subreaper: nothing of the
 // command has run then. Where the cgroup was asked for by name it fails
-// instead. An error from spawn is returned as it is. After any error
-// nothing is left running and nothing is left behind.
+// instead. An error from spawn is returned as it is, but for Pidns, where
+// spawn starts the init: then the error says that the namespace could not
+// be made. When the init cannot execute the command, the error is an
+// *ExecError. After any error nothing is left running and nothing is left
+// behind.
 func Start(spec Spec, spawn Spawn) (Tree, Info, error) {
 	mode := spec.Mode
 	if mode == "" {
@@ -83,17 +133,25 @@ func Start(spec Spec, spawn Spawn) (Tree, Info, error) {
 		c.discard()
 		return nil, Info{}, err
 	}
+	if c.mode == Pidns && spec.Foreground {
+		c.discard()
+		return nil, Info{}, errors.New("a command in a pid namespace cannot have the terminal's foreground (--foreground)")
+	}
 	for {
-		attr := &syscall.SysProcAttr{}
-		c.apply(attr)
+		l := Launch{Attr: &syscall.SysProcAttr{}}
+		if err := c.apply(&l); err != nil {
+			return nil, Info{}, err
+		}
 		withCgroup := c.mode == Cgroup
 		cookie := treeCookie(spec, c)
-		var env []string
 		if cookie != "" {
-			env = []string{cookie}
+			l.Env = []string{cookie}
 		}
-		pid, pidfd, err := spawn(attr, env)
+		pid, pidfd, err := spawn(l)
 		if err != nil {
+			if c.mode == Pidns {
+				return nil, Info{}, c.failed(err)
+			}
 			if withCgroup && !errors.Is(err, syscall.ENOENT) {
 				why := err
 				if inner := errors.Unwrap(err); inner != nil {

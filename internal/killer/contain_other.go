@@ -2,10 +2,7 @@
 
 package killer
 
-import (
-	"fmt"
-	"syscall"
-)
+import "fmt"
 
 // containment is how the command's tree will be contained. Here only the
 // process group is available.
@@ -19,14 +16,17 @@ func contain(mode string) (*containment, error) {
 	switch mode {
 	case Auto, Group:
 		return &containment{mode: Group, why: "the only mode on this system"}, nil
-	case Cgroup, Subreaper:
+	case Cgroup, Subreaper, Pidns:
 		return nil, fmt.Errorf("containment %q is not available on this system", mode)
 	}
 	return nil, fmt.Errorf("unknown containment %q", mode)
 }
 
 // apply does nothing: the group needs no preparation.
-func (c *containment) apply(attr *syscall.SysProcAttr) {}
+func (c *containment) apply(l *Launch) error { return nil }
+
+// failed is never called: only Pidns starts through an init.
+func (c *containment) failed(err error) error { return err }
 
 // tree returns the Tree of the command just started.
 func (c *containment) tree(pid, pidfd int) (Tree, error) { return NewGroup(pid, pidfd), nil }

@@ -99,3 +99,6 @@ func (g *group) Blind() string { return "" }
 
 // Guardian is "": a tree has no guardian of its own (see guardedTree).
 func (g *group) Guardian() string { return "" }
+
+// Changes is nil: the leader is pgrun's child, and its end raises SIGCHLD.
+func (g *group) Changes() <-chan struct{} { return nil }

@@ -25,6 +25,14 @@ const GuardianName = "pgrun-guardian"
 // start of every short command.
 const GuardianDelay = 5 * time.Millisecond
 
+// guardianDelay is GuardianDelay, but where a test moved it.
+var guardianDelay = GuardianDelay
+
+// DelayGuardian makes every later guardian armed d after the start instead
+// of GuardianDelay. It exists so that tests can kill pgrun, for certain,
+// before its guardian is armed.
+func DelayGuardian(d time.Duration) { guardianDelay = d }
+
 // guardian is the process that kills the tree if pgrun dies without
 // dismissing it. It is forked by a thread of its own that lives until it
 // is reaped, so that it stays in that thread's list of children: pgrun's
@@ -96,7 +104,7 @@ func armGuardian(mode string, fg bool, leader, pidfd int, cookie string, cg *cgr
 		g.dir, g.cgfd = cg.dir, cg.fd
 	}
 	guarding.Store(g)
-	g.timer = time.AfterFunc(GuardianDelay, func() { go g.run() })
+	g.timer = time.AfterFunc(guardianDelay, func() { go g.run() })
 	return g
 }
 
@@ -222,7 +230,7 @@ func (t *guardedTree) Release() (Exit, error) {
 	case armed:
 		t.status = "armed"
 	default:
-		t.status = "not armed: the run ended within " + GuardianDelay.String()
+		t.status = "not armed: the run ended within " + guardianDelay.String()
 	}
 	return exit, err
 }
@@ -237,8 +245,11 @@ func guard(tree Tree, spec Spec, c *containment, pid, pidfd int, cookie string) 
 	if !spec.Guardian {
 		return tree, "off"
 	}
+	if c.mode == Pidns {
+		return tree, "not needed: the kernel ends the pid namespace when pgrun dies"
+	}
 	g := armGuardian(c.mode, spec.Foreground, pid, pidfd, cookie, c.cg)
-	return &guardedTree{Tree: tree, g: g}, "armed " + GuardianDelay.String() + " after the start"
+	return &guardedTree{Tree: tree, g: g}, "armed " + guardianDelay.String() + " after the start"
 }
 
 // treeCookie returns the cookie that marks the tree for a guardian, where

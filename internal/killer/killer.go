@@ -5,19 +5,22 @@
 // and how pgrun learns that it is gone. It decides nothing; internal/runner
 // chooses what to send and when.
 //
-// Three mechanisms, chosen by [Start]: the command's process group alone
+// Four mechanisms, chosen by [Start]: the command's process group alone
 // ([NewGroup]); the group plus every descendant that left it, which pgrun,
-// as child subreaper, keeps as its own ([NewTree], Linux); and the same,
-// born in a fresh cgroup whose cgroup.kill makes KILL one atomic step
-// (Linux, where pgrun may manage cgroups).
+// as child subreaper, keeps as its own ([NewTree], Linux); the same, born
+// in a fresh cgroup whose cgroup.kill makes KILL one atomic step (Linux,
+// where pgrun may manage cgroups); and, asked for by name, a pid namespace
+// of its own under pgrun's init ([Init]), which the kernel ends with pgrun
+// (Linux, as root or in a user namespace).
 //
 // Every implementation keeps one rule: a process is signalled only while
 // pgrun can prove that the number still names a process it started. A
 // process group is signalled through its leader's pidfd, or by number only
 // while the leader is an unreaped child of pgrun (a group's number cannot be
 // reused while any member, even a zombie, exists); other descendants only
-// through pidfds checked after opening. After [Tree.Release] a Tree signals
-// nothing.
+// through pidfds checked after opening; in a pid namespace of pgrun's, the
+// init signals every process of the namespace, which is exactly the tree.
+// After [Tree.Release] a Tree signals nothing.
 //
 // A Tree is not safe for concurrent use: one goroutine owns it, and that
 // goroutine must be the only one in the process that waits for children.
@@ -35,9 +38,9 @@ type Exit struct {
 	Rusage syscall.Rusage
 }
 
-// Tree is the set of processes pgrun answers for, rooted at the command it
-// forked (the leader).
-type Tree interface {
+// Reach is what reaches the processes of a tree from outside: signalling
+// them, telling whether any lives, listing them.
+type Reach interface {
 	// Signal sends sig to every live member of the tree, then each signal
 	// of then in turn (CONT after TERM, say) to the members found for sig:
 	// finding them is the costly part. It reports whether sig reached any
@@ -51,14 +54,6 @@ type Tree interface {
 	// it fails saying what is still alive.
 	Signal(sig syscall.Signal, then ...syscall.Signal) (reached bool, err error)
 
-	// Reap collects every child of pgrun that has exited and reports whether
-	// the leader has exited. It never blocks. Call it on every SIGCHLD:
-	// with pgrun as child subreaper, the last death in a tree always
-	// raises one, so no other wake-up is needed. The leader itself may be kept
-	// unreaped (a zombie) for as long as the tree needs it to signal safely;
-	// Release reaps it.
-	Reap() (leaderExited bool, err error)
-
 	// Alive reports whether any member of the tree other than an exited
 	// leader is still alive. It is exact only after Reap. Once the rest of
 	// the group is gone it may reap an exited leader that was kept to pin
@@ -67,13 +62,15 @@ type Tree interface {
 
 	// Mechanism names how this tree is found and signalled: Group (the
 	// process group only), Subreaper (the group and every descendant that
-	// left it) or Cgroup (the same, born in a cgroup of its own).
+	// left it), Cgroup (the same, born in a cgroup of its own) or Pidns
+	// (everything in a pid namespace of its own).
 	Mechanism() string
 
 	// Processes lists the live processes of the tree as they stand, parents
-	// before their children, for diagnostics; it may miss a process that
-	// is starting or ending meanwhile, and is empty where unsupported or
-	// where /proc cannot be trusted (see ForeignProc).
+	// before their children, for diagnostics, numbered as pgrun sees them;
+	// it may miss a process that is starting or ending meanwhile, and is
+	// empty where unsupported or where /proc cannot be trusted (see
+	// ForeignProc).
 	Processes() []Process
 
 	// Blind says why the tree cannot find processes that left the
@@ -82,6 +79,26 @@ type Tree interface {
 	// pgrun has any child, so processes out of its reach keep it waiting
 	// until they end.
 	Blind() string
+}
+
+// Tree is the set of processes pgrun answers for, rooted at the command it
+// forked (the leader): what reaches them, and what only their parent can
+// do: learn that the command ended, reap, release.
+type Tree interface {
+	Reach
+
+	// Reap collects every child of pgrun that has exited and reports whether
+	// the leader has exited. It never blocks. Call it on every SIGCHLD and
+	// on every value from Changes: with pgrun as child subreaper, the last
+	// death in a tree always raises one or the other, so no other wake-up
+	// is needed. The leader itself may be kept unreaped (a zombie) for as
+	// long as the tree needs it to signal safely; Release reaps it.
+	Reap() (leaderExited bool, err error)
+
+	// Changes, when not nil, receives a value when Reap has news that no
+	// SIGCHLD announces: the end of a command that is not pgrun's child
+	// (Pidns). It is nil for trees whose news always comes with one.
+	Changes() <-chan struct{}
 
 	// Guardian says, after Release, whether a guardian watched over the
 	// tree (see Spec.Guardian): "armed", "not armed: ..." or "failed:

@@ -12,12 +12,13 @@ import (
 // architecture.
 const clockTicks = 100
 
-func (t *tree) Processes() []Process  { return processes(t.g.leader) }
-func (g *group) Processes() []Process { return processes(g.leader) }
+func (t *tree) Processes() []Process  { return processesBelow(os.Getpid(), t.g.leader) }
+func (g *group) Processes() []Process { return processesBelow(os.Getpid(), g.leader) }
 
-// processes lists pgrun's live descendants from one pass over /proc,
-// parents before their children.
-func processes(leader int) []Process {
+// processesBelow lists the live descendants of root (pgrun, or the init
+// of its namespace) from one pass over /proc, parents before their
+// children. leader is the command, whose group they are placed against.
+func processesBelow(root, leader int) []Process {
 	if !viewProc().own {
 		return nil // its numbers are not pgrun's: listing them would mislead
 	}
@@ -25,7 +26,7 @@ func processes(leader int) []Process {
 	if err != nil {
 		return nil
 	}
-	self, now, guardian := os.Getpid(), uptime(), guardianPid() // after the pass: see guardianPid
+	now, guardian := uptime(), guardianPid() // after the pass: see guardianPid
 	var out []Process
 	var walk func(parent, depth int)
 	walk = func(parent, depth int) {
@@ -42,7 +43,7 @@ func processes(leader int) []Process {
 			switch {
 			case st.Pgid != leader:
 				p.Place = "escaped"
-			case st.Ppid == self && pid != leader:
+			case st.Ppid == root && pid != leader:
 				p.Place = "orphan"
 			}
 			if now > 0 {
@@ -52,7 +53,7 @@ func processes(leader int) []Process {
 			walk(pid, depth+1)
 		}
 	}
-	walk(self, 0)
+	walk(root, 0)
 	return out
 }
 

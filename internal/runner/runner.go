@@ -39,10 +39,17 @@ func Run(opts Options) (Result, error) {
 	watch := watchSignals()
 
 	spec := killer.Spec{Mode: opts.Contain, Foreground: opts.Foreground, Guardian: opts.Guardian}
-	if (spec.Mode == "" || spec.Mode == killer.Auto) && opts.Orphans == OrphansKeep {
+	switch {
+	case (spec.Mode == "" || spec.Mode == killer.Auto) && opts.Orphans == OrphansKeep:
 		// Processes kept on purpose would keep a cgroup alive after
 		// pgrun; without one, nothing of pgrun's outlives it.
 		spec.Mode = killer.Subreaper
+	case spec.Mode == killer.Pidns && opts.Orphans == OrphansKeep:
+		return Result{}, errors.New("processes left in a pid namespace cannot be kept (--orphans keep): the namespace ends with pgrun")
+	}
+	path, err := lookPath(opts.Args[0])
+	if err != nil {
+		return Result{}, &StartError{Name: opts.Args[0], Err: err}
 	}
 	var term terminal
 	if opts.Foreground {
@@ -51,12 +58,16 @@ func Run(opts Options) (Result, error) {
 	sigs := watch.wait()
 	defer drain(sigs)
 	var pid int
-	tree, info, err := killer.Start(spec, func(attr *syscall.SysProcAttr, env []string) (int, int, error) {
-		place(attr, opts.Foreground, term.held)
-		p, pidfd, err := start(opts.Args, attr, env)
+	tree, info, err := killer.Start(spec, func(l killer.Launch) (int, int, error) {
+		place(l.Attr, opts.Foreground, term.held)
+		p, pidfd, err := start(path, opts.Args, l)
 		pid = p
 		return p, pidfd, err
 	})
+	var execErr *killer.ExecError
+	if errors.As(err, &execErr) {
+		return Result{}, &StartError{Name: opts.Args[0], Err: execErr.Err}
+	}
 	if err != nil {
 		return Result{}, err
 	}
@@ -214,6 +225,8 @@ func (s *supervisor) run() (Result, error) {
 			err = s.escalate()
 		case <-s.stuckC:
 			err = s.outOfReach()
+		case <-s.tree.Changes():
+			err = s.reap()
 		}
 	}
 	if err != nil {

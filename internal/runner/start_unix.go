@@ -3,12 +3,13 @@
 package runner
 
 import (
-	"errors"
 	"os"
 	"strings"
 	"syscall"
 
 	"golang.org/x/sys/unix"
+
+	"github.com/pgrun/pgrun/internal/killer"
 )
 
 // defaultPath is what glibc's execvp searches when PATH is unset.
@@ -71,25 +72,27 @@ func place(a *syscall.SysProcAttr, fg, tty bool) {
 	setPdeathsig(a)
 }
 
-// start forks and executes args with pgrun's standard streams and
-// environment, plus the entries of env, looked up with lookPath. Like
-// execvp, a file the kernel cannot execute for want of a #! line (ENOEXEC)
-// is run by /bin/sh. It returns the child's pid and, where the system has
-// them, its pidfd (else -1).
-func start(args []string, attr *syscall.SysProcAttr, env []string) (pid, pidfd int, err error) {
-	path, err := lookPath(args[0])
-	if err != nil {
-		return 0, -1, &StartError{Name: args[0], Err: err}
-	}
+// start forks and executes args, found at path, with pgrun's standard
+// streams and environment plus the entries of l.Env, or, where l.Via is
+// set, executes l.Via in its place. Like execvp, a file the kernel cannot
+// execute for want of a #! line (ENOEXEC) is run by /bin/sh. It returns
+// the child's pid and, where the system has them, its pidfd (else -1). An
+// error executing the command is a *StartError; one executing l.Via is
+// returned as it is.
+func start(path string, args []string, l killer.Launch) (pid, pidfd int, err error) {
 	pidfd = -1
-	setPidfd(attr, &pidfd)
-	pa := &syscall.ProcAttr{Env: append(os.Environ(), env...), Files: []uintptr{0, 1, 2}, Sys: attr}
-	pid, err = syscall.ForkExec(path, args, pa)
-	if errors.Is(err, syscall.ENOEXEC) {
-		sh := append([]string{"/bin/sh", path}, args[1:]...)
-		pid, err = syscall.ForkExec("/bin/sh", sh, pa)
+	setPidfd(l.Attr, &pidfd)
+	pa := &syscall.ProcAttr{Env: append(os.Environ(), l.Env...), Files: []uintptr{0, 1, 2}, Sys: l.Attr}
+	if l.Via.Path != "" {
+		pa.Files = append(pa.Files, l.Via.Files...)
+		argv := append(append(l.Via.Args[:len(l.Via.Args):len(l.Via.Args)], path), args...)
+		pid, err = syscall.ForkExec(l.Via.Path, argv, pa)
+		if err != nil {
+			return 0, -1, err
+		}
+		return pid, pidfd, nil
 	}
-	if err != nil {
+	if pid, err = killer.ForkExec(path, args, pa); err != nil {
 		return 0, -1, &StartError{Name: args[0], Err: err}
 	}
 	return pid, pidfd, nil

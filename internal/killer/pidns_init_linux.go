@@ -1,0 +1,191 @@
+package killer
+
+import (
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"os"
+	"os/signal"
+	"syscall"
+	"unsafe"
+
+	"golang.org/x/sys/unix"
+)
+
+// Init is the init of a pid namespace, pgrun executed again as InitName
+// by a Pidns start: pid 1 of the namespace, with the control socket as fd
+// 3. args are its flags, "--", the command's resolved path and its argv.
+// It returns its exit status.
+//
+// It mounts a fresh /proc (so that the command's getpid and /proc agree),
+// executes the command in a session of its own, reaps every process of the
+// namespace, passes on to all of them the signals pgrun asks for, and
+// reports the command's end.
+// It exits once the command has ended and nothing else is left, or as
+// soon as pgrun closes the socket or dies: the kernel then KILLs what is
+// left of the namespace. Idle, it makes no system call.
+func Init(args []string) int {
+	ctl := initCtlFd
+	unix.CloseOnExec(ctl) // the command must not hold pgrun's socket
+	// Named for ps and the -v tree, instead of "exe" (/proc/self/exe).
+	unix.Prctl(unix.PR_SET_NAME, uintptr(unsafe.Pointer(&[]byte(InitName + "\x00")[0])), 0, 0, 0)
+	userns, path, argv, err := parseInitArgs(args)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "pgrun init:", err)
+		return 2
+	}
+	// Routed before the command starts, so that no SIGCHLD is missed.
+	// Only SIGCHLD: a signal sent to the init itself ends it, and the
+	// namespace with it, as KILL would (routing the terminating signals
+	// to pass them on would cost every run about 5 ms, measured).
+	sigs := make(chan os.Signal, 128)
+	signal.Notify(sigs, syscall.SIGCHLD)
+	if err := setUpNamespace(userns); err != nil {
+		send(ctl, append([]byte{msgSetup}, err.Error()...))
+		return 1
+	}
+	pid, err := ForkExec(path, argv, &syscall.ProcAttr{
+		Env:   os.Environ(),
+		Files: []uintptr{0, 1, 2},
+		Sys:   &syscall.SysProcAttr{Setsid: true},
+	})
+	if err != nil {
+		var errno syscall.Errno
+		if !errors.As(err, &errno) {
+			errno = syscall.EINVAL
+		}
+		send(ctl, binary.NativeEndian.AppendUint32([]byte{msgExecErr}, uint32(errno)))
+		return 1
+	}
+	send(ctl, binary.NativeEndian.AppendUint32([]byte{msgStarted}, uint32(pid)))
+
+	reqs, closed := make(chan []byte), make(chan struct{})
+	go func() {
+		defer close(closed)
+		buf := make([]byte, 128)
+		for {
+			n, err := recvMsg(ctl, buf)
+			if err != nil || n == 0 {
+				return // pgrun is gone, or released the tree
+			}
+			reqs <- append([]byte(nil), buf[:n]...)
+		}
+	}()
+	cmdEnded := false
+	for {
+		select {
+		case <-closed:
+			return 1
+		case req := <-reqs:
+			if len(req) < 2 || req[0] != msgSignal {
+				continue
+			}
+			reached := byte(0)
+			for i, s := range req[1:] {
+				err := unix.Kill(-1, syscall.Signal(s)) // every process of the namespace but pid 1
+				if i == 0 && err == nil {
+					reached = 1
+				}
+			}
+			send(ctl, []byte{msgReply, reached})
+		case <-sigs:
+			var empty bool
+			if cmdEnded, empty = reapAll(ctl, pid, cmdEnded); cmdEnded && empty {
+				return 0
+			}
+		}
+	}
+}
+
+// reapAll reaps every exited process of the namespace, reports the
+// command's end when it is among them (saying whether anything else is
+// left), and says whether the command has ended and whether the namespace
+// holds nothing but the init.
+func reapAll(ctl, cmd int, cmdEnded bool) (ended, empty bool) {
+	var exit []byte
+	defer func() {
+		if exit != nil {
+			alone := byte(0)
+			if empty {
+				alone = 1
+			}
+			send(ctl, append(exit, alone))
+		}
+	}()
+	for {
+		var ws syscall.WaitStatus
+		var ru syscall.Rusage
+		pid, err := syscall.Wait4(-1, &ws, syscall.WNOHANG, &ru)
+		switch {
+		case errors.Is(err, syscall.EINTR):
+			continue
+		case err != nil: // ECHILD: no process left
+			return cmdEnded, true
+		case pid == 0:
+			return cmdEnded, false
+		case pid == cmd:
+			cmdEnded = true
+			exit = binary.NativeEndian.AppendUint32([]byte{msgExit}, uint32(ws))
+			exit = append(exit, rusageBytes(&ru)...)
+		}
+	}
+}
+
+// setUpNamespace gives the namespace a /proc of its own, mounted over the
+// one inherited, without the mount reaching the rest of the system. In a
+// user namespace it then gives up the capability it was started with.
+func setUpNamespace(userns bool) error {
+	if err := unix.Mount("none", "/", "", unix.MS_REC|unix.MS_PRIVATE, ""); err != nil {
+		return fmt.Errorf("making the mounts private: %w", err)
+	}
+	if err := unix.Mount("proc", "/proc", "proc", unix.MS_NOSUID|unix.MS_NODEV|unix.MS_NOEXEC, ""); err != nil {
+		return fmt.Errorf("mounting /proc: %w", err)
+	}
+	if userns {
+		if err := dropInheritedCaps(); err != nil {
+			return fmt.Errorf("dropping capabilities: %w", err)
+		}
+	}
+	return nil
+}
+
+// dropInheritedCaps makes sure that the command inherits none of the
+// capabilities the init was started with: ambient ones would pass to it,
+// inheritable ones to a program with file capabilities. Capabilities
+// belong to threads: this is the locked main thread, which forks the
+// command.
+func dropInheritedCaps() error {
+	if err := unix.Prctl(unix.PR_CAP_AMBIENT, unix.PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0); err != nil {
+		return err
+	}
+	hdr := unix.CapUserHeader{Version: unix.LINUX_CAPABILITY_VERSION_3}
+	var data [2]unix.CapUserData
+	if err := unix.Capget(&hdr, &data[0]); err != nil {
+		return err
+	}
+	data[0].Inheritable, data[1].Inheritable = 0, 0
+	return unix.Capset(&hdr, &data[0])
+}
+
+func parseInitArgs(args []string) (userns bool, path string, argv []string, err error) {
+	for i, a := range args {
+		switch a {
+		case "-userns":
+			userns = true
+		case "--":
+			if len(args) < i+3 {
+				return false, "", nil, errors.New("no command after --")
+			}
+			return userns, args[i+1], args[i+2:], nil
+		default:
+			return false, "", nil, fmt.Errorf("unknown argument %q", a)
+		}
+	}
+	return false, "", nil, errors.New("no --")
+}
+
+// send writes one message to pgrun; if pgrun is gone, that shows on the
+// socket's next read.
+func send(ctl int, msg []byte) {
+	retryEINTR(func() error { return unix.Sendto(ctl, msg, unix.MSG_NOSIGNAL, nil) })
+}
