@@ -82,12 +82,17 @@ func run(runs int, pgrunPath string) error {
 	noGuardian := peer{"pgrun, no guardian", func(limit, grace string, cmd ...string) []string {
 		return append([]string{pgrunPath, "--guardian", "off", "-k", grace, limit}, cmd...)
 	}}
+	// pgrun in a pid namespace of its own: what the namespace, the init
+	// and its /proc mount cost a short command.
+	pidns := peer{"pgrun, pidns", func(limit, grace string, cmd ...string) []string {
+		return append([]string{pgrunPath, "--contain", "pidns", "-k", grace, limit}, cmd...)
+	}}
 	trueCmd, _ := exec.LookPath("true")
 	sleepCmd, _ := exec.LookPath("sleep")
 
 	var t table
 	// 1. Start-up + exec + wait + exit of `X 10 true`, interleaved.
-	t.row("wall of `X 10 true` (median)", measureEach(append(peers, noGuardian, bare), runs, func(p peer) (time.Duration, error) {
+	t.row("wall of `X 10 true` (median)", measureEach(append(peers, noGuardian, pidns, bare), runs, func(p peer) (time.Duration, error) {
 		return wall(p.argv("10", "0", trueCmd))
 	}))
 	// 1b. A command long enough for pgrun's guardian to be armed (5 ms
@@ -104,10 +109,11 @@ func run(runs int, pgrunPath string) error {
 	}))
 	// 1d. pgrun SIGKILLed with 3000 unrelated processes running: from the
 	// kill until ten escapees (new sessions) are gone; the subreaper's
-	// guardian finds them by passes over /proc, a cgroup's by cgroup.kill.
+	// guardian finds them by passes over /proc, a cgroup's by cgroup.kill;
+	// a pid namespace ends with its init, which dies with pgrun.
 	// GNU timeout leaves them (counted as 10 s).
 	withBystanders(3000, func() {
-		for _, mode := range []string{"subreaper", "cgroup"} {
+		for _, mode := range []string{"subreaper", "cgroup", "pidns"} {
 			mode := mode
 			contained := peer{"pgrun", func(limit, grace string, cmd ...string) []string {
 				return append([]string{pgrunPath, "--contain", mode, "-k", grace, limit}, cmd...)
@@ -119,7 +125,7 @@ func run(runs int, pgrunPath string) error {
 				}
 			}
 			t.row("SIGKILLed, 3000 other processes: 10 escapees gone ("+mode+")", measureEach(killed, 10, func(p peer) (time.Duration, error) {
-				return killedTeardown(tmp, p, 10)
+				return killedTeardown(tmp, p, 10, mode)
 			}))
 		}
 	})
@@ -151,7 +157,7 @@ func run(runs int, pgrunPath string) error {
 	t.rssRow("peak RSS (KiB) while `X 10 sleep 1` runs", peers, func(p peer) (int64, error) {
 		return peakRSS(p.argv("10", "0", sleepCmd, "1"))
 	})
-	t.print(os.Stdout, append(peers, noGuardian), bare)
+	t.print(os.Stdout, append(peers, noGuardian, pidns), bare)
 	return nil
 }
 
@@ -331,6 +337,17 @@ func childrenOf(pid int) []string {
 	return out
 }
 
+// descendantsOf lists pid's descendants.
+func descendantsOf(pid int) []string {
+	var out []string
+	for _, c := range childrenOf(pid) {
+		out = append(out, c)
+		n, _ := strconv.Atoi(c)
+		out = append(out, descendantsOf(n)...)
+	}
+	return out
+}
+
 // withBystanders runs f while n unrelated sleepers run, then kills them.
 func withBystanders(n int, f func()) {
 	var cmds []*exec.Cmd
@@ -352,8 +369,10 @@ func withBystanders(n int, f func()) {
 // killedTeardown starts p over a command that starts n escapees (each in
 // a session of its own) and records their pids, SIGKILLs p once all are
 // recorded, and returns the time from the kill until every escapee is
-// gone (10 s for a peer that leaves them).
-func killedTeardown(tmp string, p peer, n int) (time.Duration, error) {
+// gone (10 s for a peer that leaves them). In mode pidns the escapees
+// record the namespace's pids: they are found as descendants of pgrun's
+// init instead, and there is no guardian to wait for.
+func killedTeardown(tmp string, p peer, n int, mode string) (time.Duration, error) {
 	pids := filepath.Join(tmp, "escapees")
 	os.Remove(pids)
 	script := fmt.Sprintf(`i=0; while [ $i -lt %d ]; do setsid sleep 60 & echo $! >> %s; i=$((i+1)); done; wait`, n, pids)
@@ -367,7 +386,9 @@ func killedTeardown(tmp string, p peer, n int) (time.Duration, error) {
 		time.Sleep(time.Millisecond)
 		b, _ = os.ReadFile(pids)
 	}
-	if strings.HasPrefix(p.name, "pgrun") {
+	if strings.HasPrefix(p.name, "pgrun") && mode == "pidns" {
+		b = []byte(strings.Join(descendantsOf(cmd.Process.Pid), " "))
+	} else if strings.HasPrefix(p.name, "pgrun") {
 		// Until the guardian is armed: its second child.
 		for deadline := time.Now().Add(5 * time.Second); len(childrenOf(cmd.Process.Pid)) < 2; {
 			if time.Now().After(deadline) {
