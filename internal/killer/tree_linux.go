@@ -183,9 +183,11 @@ type proc struct {
 }
 
 // descendants lists pgrun's live descendants, each with a pidfd verified
-// to name it. The parent links come from one pass over /proc (the
-// children files drop entries while processes exit, which a tree being
-// killed does all the time). A child's pid cannot be reused while pgrun
+// to name it: walking down from pgrun's children files where that costs
+// less (walkDown: what the tree holds), else from one pass over /proc
+// (what the machine runs; its parent links are read from every entry, so
+// it misses nothing that a children file drops while a sibling exits).
+// A child's pid cannot be reused while pgrun
 // has not reaped it; below, a process counts as the child of a listed
 // parent only if, after its pidfd was opened and its /proc entry read
 // again, both it and the parent are alive and the entry names that parent.
@@ -200,6 +202,15 @@ type proc struct {
 // throughout: the caller checks it afterwards (group.holdsNumber) and
 // otherwise discards the result.
 func descendants(skip int) ([]proc, error) {
+	if procs, ok := walkDown(skip); ok {
+		return procs, nil
+	}
+	return passDescendants(skip)
+}
+
+// passDescendants is descendants from one pass over /proc: its cost is
+// the machine's, where walkDown's is the tree's.
+func passDescendants(skip int) ([]proc, error) {
 	kids, members, err := scan(skip)
 	if err != nil {
 		return nil, err

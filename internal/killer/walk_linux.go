@@ -1,0 +1,174 @@
+package killer
+
+import (
+	"bytes"
+	"errors"
+	"os"
+	"strconv"
+
+	"golang.org/x/sys/unix"
+)
+
+// walkDown lists pgrun's live descendants as descendants does, but from
+// the top down: pgrun's children files, then each listed process's, so
+// that it costs what the tree holds, not what the machine runs. It gives
+// up (ok false, nothing held) where the bottom-up pass is the better
+// tool: when the tree turns out to be a large part of the machine (the
+// pass then costs less than reading every process's children files), or
+// when a live process's children file cannot be read (hidepid: the pass
+// still sees its children's own entries).
+//
+// The children files are hints: the kernel may skip an entry while a
+// sibling that it listed just before exits. So a file in which a listed
+// child was found gone is read once more. A process is taken only as descendants takes one
+// (verified after its pidfd was opened); one that is missed is a process
+// that a later walk finds, which is what callers already allow for: KILL
+// repeats until pgrun has no child at all. When a process died during the
+// walk, its orphans may have moved to pgrun after pgrun's children were
+// read: they are read again until they list nothing new.
+func walkDown(skip int) (procs []proc, ok bool) {
+	limit := max(machineTasks()/8, 64)
+	guardian := guardianPid()
+	buf := make([]byte, 64<<10) // a children file: about 6 bytes a child
+	stale := false              // a listed process was gone
+	anyStale := false           // so during this pass
+	seen := make(map[int]bool)
+	type node struct {
+		pid     int
+		vouched func() bool // the node is still the process that was listed
+	}
+	var queue []node
+	var out []proc
+	visit := func(pid, ppid int, parentAlive func() bool) {
+		if seen[pid] || pid == guardian {
+			return
+		}
+		seen[pid] = true
+		if skip != 0 {
+			if pgid, err := unix.Getpgid(pid); err == nil && pgid == skip {
+				// A member: the group's signal reaches it, and it vouches
+				// for its children while it stays one (see descendants).
+				queue = append(queue, node{pid, func() bool {
+					pgid, err := unix.Getpgid(pid)
+					return err == nil && pgid == skip
+				}})
+				return
+			}
+		}
+		var p proc
+		var found bool
+		if ppid == 0 {
+			p, found = openChild(pid)
+		} else {
+			p, found = open(pid, ppid, parentAlive)
+		}
+		if !found {
+			stale = true
+			return
+		}
+		out = append(out, p)
+		queue = append(queue, node{pid, func() bool { return alive(p.fd) }})
+	}
+	for done, pass := 0, 0; ; pass++ {
+		if pass > 0 && !anyStale {
+			return out, true
+		}
+		stale, anyStale = false, false
+		direct, err := children()
+		if err != nil {
+			closeAll(out)
+			return nil, false
+		}
+		before := len(seen)
+		for _, pid := range direct {
+			visit(pid, 0, nil) // pgrun's own: an unreaped child's number is its own
+		}
+		anyStale = stale
+		if pass > 0 && len(seen) == before {
+			return out, true
+		}
+		for ; done < len(queue); done++ {
+			if len(seen) > limit {
+				closeAll(out)
+				return nil, false
+			}
+			n := queue[done]
+			kids, err := childrenOf(n.pid, buf)
+			if err != nil {
+				if n.vouched() {
+					closeAll(out)
+					return nil, false // alive, but its children cannot be read
+				}
+				anyStale = true // gone: its children went to pgrun
+				continue
+			}
+			stale = false
+			for _, kid := range kids {
+				visit(kid, n.pid, n.vouched)
+			}
+			if stale {
+				// A child that was gone may have made the file skip a
+				// sibling: read it once more.
+				if kids, err := childrenOf(n.pid, buf); err == nil {
+					for _, kid := range kids {
+						visit(kid, n.pid, n.vouched)
+					}
+				}
+				anyStale = true
+			}
+		}
+	}
+}
+
+// childrenOf lists what the children files of pid's threads list. An
+// orphan goes to another thread of a process before it goes to a
+// subreaper, and a thread's children are its own forks, so every thread
+// is read.
+func childrenOf(pid int, buf []byte) ([]int, error) {
+	dir := "/proc/" + strconv.Itoa(pid) + "/task"
+	d, err := os.Open(dir)
+	if err != nil {
+		return nil, err
+	}
+	tids, err := d.Readdirnames(-1)
+	d.Close()
+	if err != nil {
+		return nil, err
+	}
+	var pids []int
+	for _, tid := range tids {
+		b, err := readAt(unix.AT_FDCWD, dir+"/"+tid+"/children", buf)
+		if errors.Is(err, unix.ENOENT) || errors.Is(err, unix.ESRCH) {
+			continue // the thread exited
+		}
+		if err != nil {
+			return nil, err
+		}
+		for _, f := range bytes.Fields(b) {
+			if kid, err := strconv.Atoi(string(f)); err == nil {
+				pids = append(pids, kid)
+			}
+		}
+	}
+	return pids, nil
+}
+
+// machineTasks is how many threads run on the machine, from
+// /proc/loadavg, or 0 if unknown.
+func machineTasks() int {
+	var buf [128]byte
+	b, err := readAt(unix.AT_FDCWD, "/proc/loadavg", buf[:])
+	if err != nil {
+		return 0
+	}
+	f := bytes.Fields(b)
+	if len(f) < 4 {
+		return 0
+	}
+	_, total, found := bytes.Cut(f[3], []byte("/"))
+	if !found {
+		return 0
+	}
+	n, _ := strconv.Atoi(string(total))
+	return n
+}
