@@ -46,14 +46,6 @@ func until(t *testing.T, what string, cond func() bool) {
 	}
 }
 
-func state(pid int) byte {
-	st, err := readStat(pid)
-	if err != nil {
-		return 0
-	}
-	return st.State
-}
-
 // readPid reads the pid a script wrote to dir/name.
 func readPid(t *testing.T, dir, name string) int {
 	t.Helper()

@@ -16,15 +16,18 @@ func (t *tree) Processes() []Process  { return processesBelow(os.Getpid(), t.g.l
 func (g *group) Processes() []Process { return processesBelow(os.Getpid(), g.leader) }
 
 // processesBelow lists the live descendants of root (pgrun, or the init
-// of its namespace) from one pass over /proc, parents before their
-// children. leader is the command, whose group they are placed against.
+// of its namespace), parents before their children: from their children
+// files down where that costs less than one pass over /proc. leader is the command, whose group they are placed against.
 func processesBelow(root, leader int) []Process {
 	if !viewProc().own {
 		return nil // its numbers are not pgrun's: listing them would mislead
 	}
-	kids, err := childMap()
-	if err != nil {
-		return nil
+	kids, ok := walkMap(root)
+	if !ok {
+		var err error
+		if kids, err = childMap(); err != nil {
+			return nil
+		}
 	}
 	now, guardian := uptime(), guardianPid() // after the pass: see guardianPid
 	var out []Process

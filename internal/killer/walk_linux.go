@@ -5,6 +5,7 @@ import (
 	"errors"
 	"os"
 	"strconv"
+	"sync/atomic"
 
 	"golang.org/x/sys/unix"
 )
@@ -27,6 +28,9 @@ import (
 // walk, its orphans may have moved to pgrun after pgrun's children were
 // read: they are read again until they list nothing new.
 func walkDown(skip int) (procs []proc, ok bool) {
+	if treeTooBig.Load() {
+		return nil, false
+	}
 	limit := max(machineTasks()/8, 64)
 	guardian := guardianPid()
 	buf := make([]byte, 64<<10) // a children file: about 6 bytes a child
@@ -89,6 +93,7 @@ func walkDown(skip int) (procs []proc, ok bool) {
 		}
 		for ; done < len(queue); done++ {
 			if len(seen) > limit {
+				treeTooBig.Store(true)
 				closeAll(out)
 				return nil, false
 			}
@@ -119,6 +124,12 @@ func walkDown(skip int) (procs []proc, ok bool) {
 		}
 	}
 }
+
+// treeTooBig is set once a walk found the tree too big for walking: it
+// stays so for the rest of the run (a tree that large dies as a whole, by
+// the group's KILL), so that no later signal pays for a walk that gives
+// up.
+var treeTooBig atomic.Bool
 
 // childrenOf lists what the children files of pid's threads list. An
 // orphan goes to another thread of a process before it goes to a
@@ -171,4 +182,47 @@ func machineTasks() int {
 	}
 	n, _ := strconv.Atoi(string(total))
 	return n
+}
+
+// walkMap maps each process below root (pgrun, or the init of its
+// namespace) to its live children, from the children files down, for a
+// listing of the tree; ok is false where walkDown would give up too. A
+// process missed while a sibling exits is missing from a listing that
+// says it may miss one.
+func walkMap(root int) (kids map[int][]entry, ok bool) {
+	limit := max(machineTasks()/8, 64)
+	buf := make([]byte, 64<<10)
+	var stat [statSize]byte
+	kids = make(map[int][]entry)
+	queue, seen := []int{root}, 0
+	for i := 0; i < len(queue); i++ {
+		pids, err := childrenOf(queue[i], buf)
+		if err != nil {
+			if i == 0 || state(queue[i]) != 0 {
+				return nil, false
+			}
+			continue // gone meanwhile
+		}
+		for _, pid := range pids {
+			if seen++; seen > limit {
+				return nil, false
+			}
+			st, err := readStatInto(pid, stat[:])
+			if err != nil || st.State == 'Z' || st.State == 'X' || st.Ppid != queue[i] {
+				continue
+			}
+			kids[queue[i]] = append(kids[queue[i]], entry{pid, st})
+			queue = append(queue, pid)
+		}
+	}
+	return kids, true
+}
+
+// state is pid's state letter, or 0 if it is gone.
+func state(pid int) byte {
+	st, err := readStat(pid)
+	if err != nil {
+		return 0
+	}
+	return st.State
 }
