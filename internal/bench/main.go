@@ -6,7 +6,10 @@
 // case interleaved across the peers, and prints a markdown table of
 // medians with the pgrun/GNU ratio.
 //
-//	go run ./internal/bench [-runs 200] [-pgrun path]
+//	go run ./internal/bench [-quick] [-runs 200] [-pgrun path]
+//
+// -quick runs every case fewer times and leaves out the run with 20 000
+// unrelated processes: a few minutes instead of about fifteen.
 //
 // It is not part of `go test ./...` and not shipped; CI only compiles it.
 // Run it on a quiet machine: it measures wall time.
@@ -33,15 +36,32 @@ type peer struct {
 
 func main() {
 	runs := flag.Int("runs", 200, "runs of the start-up case per peer")
+	quick := flag.Bool("quick", false, "fewer runs, and no run with 20 000 unrelated processes")
 	pgrunPath := flag.String("pgrun", "", "the pgrun binary to measure (default: build ./cmd/pgrun)")
 	flag.Parse()
-	if err := run(*runs, *pgrunPath); err != nil {
+	others := []int{3000, 20000}
+	if *quick {
+		others = others[:1]
+		if !flagSet("runs") {
+			*runs = 40
+		}
+	}
+	if err := run(*runs, others, *pgrunPath); err != nil {
 		fmt.Fprintln(os.Stderr, "bench:", err)
 		os.Exit(1)
 	}
 }
 
-func run(runs int, pgrunPath string) error {
+// flagSet reports whether the flag name was given.
+func flagSet(name string) bool {
+	set := false
+	flag.Visit(func(f *flag.Flag) { set = set || f.Name == name })
+	return set
+}
+
+// run measures every case; others are the numbers of unrelated processes
+// to measure the tree's discovery against.
+func run(runs int, others []int, pgrunPath string) error {
 	tmp, err := os.MkdirTemp("", "pgrun-bench-")
 	if err != nil {
 		return err
@@ -107,28 +127,13 @@ func run(runs int, pgrunPath string) error {
 	t.row("SIGKILLed: leak window, command start → guardian armed", measureEach(peers[:1], 50, func(p peer) (time.Duration, error) {
 		return leakWindow(p.argv("10", "0", sleepCmd, "1"))
 	}))
-	// 1d. pgrun SIGKILLed with 3000 unrelated processes running: from the
-	// kill until ten escapees (new sessions) are gone; the subreaper's
-	// guardian finds them by passes over /proc, a cgroup's by cgroup.kill;
-	// a pid namespace ends with its init, which dies with pgrun.
-	// GNU timeout leaves them (counted as 10 s).
-	withBystanders(3000, func() {
-		for _, mode := range []string{"subreaper", "cgroup", "pidns"} {
-			mode := mode
-			contained := peer{"pgrun", func(limit, grace string, cmd ...string) []string {
-				return append([]string{pgrunPath, "--contain", mode, "-k", grace, limit}, cmd...)
-			}}
-			killed := []peer{contained}
-			for _, p := range peers {
-				if p.name == "GNU timeout" {
-					killed = append(killed, p)
-				}
-			}
-			t.row("SIGKILLed, 3000 other processes: 10 escapees gone ("+mode+")", measureEach(killed, 10, func(p peer) (time.Duration, error) {
-				return killedTeardown(tmp, p, 10, mode)
-			}))
-		}
-	})
+	// 1d. With many unrelated processes running, what finding the tree
+	// costs: it must cost what the tree holds, not what the machine runs.
+	for _, n := range others {
+		withBystanders(n, func() {
+			unrelatedRows(&t, n, runs, tmp, pgrunPath, peers, sleepCmd)
+		})
+	}
 	// 2. How long after a 200 ms deadline each returns.
 	t.row("return after a 200 ms deadline, `X 0.2 sleep 5`", measureEach(peers, 20, func(p peer) (time.Duration, error) {
 		d, err := wall(p.argv("0.2", "0", sleepCmd, "5"))
@@ -159,6 +164,43 @@ func run(runs int, pgrunPath string) error {
 	})
 	t.print(os.Stdout, append(peers, noGuardian, pidns), bare)
 	return nil
+}
+
+// unrelatedRows are the rows measured while n unrelated processes run,
+// in each containment mode: a timeout of a small tree, a command that
+// leaves one background child (GNU timeout leaves it and returns), and,
+// for 3000, a SIGKILLed pgrun's ten escapees: the subreaper's guardian
+// finds them by passes over /proc, a cgroup's by cgroup.kill, and a pid
+// namespace ends with its init (GNU timeout leaves them: counted as 10 s).
+func unrelatedRows(t *table, n, runs int, tmp, pgrunPath string, peers []peer, sleepCmd string) {
+	var gnu []peer
+	for _, p := range peers {
+		if p.name == "GNU timeout" {
+			gnu = append(gnu, p)
+		}
+	}
+	for _, mode := range []string{"subreaper", "cgroup", "pidns"} {
+		mode := mode
+		contained := []peer{{"pgrun", func(limit, grace string, cmd ...string) []string {
+			return append([]string{pgrunPath, "--contain", mode, "-k", grace, limit}, cmd...)
+		}}}
+		contained = append(contained, gnu...)
+		what := fmt.Sprintf("%d other processes (%s): ", n, mode)
+		if mode != "pidns" {
+			t.row(what+"return after a 200 ms deadline, `X 0.2 sleep 5`", measureEach(contained, max(runs/10, 5), func(p peer) (time.Duration, error) {
+				d, err := wall(p.argv("0.2", "0", sleepCmd, "5"))
+				return d - 200*time.Millisecond, err
+			}))
+			t.row(what+"`X 10 sh -c 'sleep 0.01 &'`", measureEach(contained, max(runs/4, 10), func(p peer) (time.Duration, error) {
+				return wall(p.argv("10", "0", "sh", "-c", "sleep 0.01 &"))
+			}))
+		}
+		if n == 3000 {
+			t.row(what+"SIGKILLed, 10 escapees gone", measureEach(contained, 10, func(p peer) (time.Duration, error) {
+				return killedTeardown(tmp, p, 10, mode)
+			}))
+		}
+	}
 }
 
 // measureEach runs f for every peer, round robin, n times, and returns the
