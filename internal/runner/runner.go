@@ -35,7 +35,8 @@ func Run(opts Options) (Result, error) {
 		return Result{}, errors.New("runner: no command given")
 	}
 	// Listen before forking, so that no SIGCHLD or relayed signal is lost;
-	// the routing is set up while the containment is prepared.
+	// the routing is set up while the command is looked up and the
+	// containment prepared.
 	watch := watchSignals()
 
 	spec := killer.Spec{Mode: opts.Contain, Foreground: opts.Foreground, Guardian: opts.Guardian}
@@ -55,10 +56,13 @@ func Run(opts Options) (Result, error) {
 	if opts.Foreground {
 		term = foregroundTerminal()
 	}
-	sigs := watch.wait()
+	sigs := watch.ch
 	defer drain(sigs)
 	var pid int
 	tree, info, err := killer.Start(spec, func(l killer.Launch) (int, int, error) {
+		// Only now: the routing went on while the containment was
+		// prepared (a cgroup made, pgrun's own looked up).
+		watch.wait()
 		place(l.Attr, opts.Foreground, term.held)
 		p, pidfd, err := start(path, opts.Args, l)
 		pid = p
@@ -71,6 +75,8 @@ func Run(opts Options) (Result, error) {
 	if err != nil {
 		return Result{}, err
 	}
+	late := time.AfterFunc(lateRouting, watch.routeLate)
+	defer late.Stop()
 	if opts.OnStart != nil {
 		opts.OnStart(info)
 	}
@@ -84,6 +90,8 @@ func Run(opts Options) (Result, error) {
 type signalWatch struct {
 	ch    chan os.Signal
 	ready chan struct{} // closed once the signals routed before the fork are
+	late  []os.Signal   // routed only once a command has run for lateRouting
+	once  sync.Once     // routes late
 }
 
 // watchSignals starts routing every signal pgrun handles to one channel, in
@@ -110,12 +118,11 @@ var watchSignals = sync.OnceValue(func() *signalWatch {
 	if !signal.Ignored(syscall.SIGTSTP) {
 		early = append(early, syscall.SIGTSTP)
 	}
-	var late []os.Signal
 	for _, sig := range terminating {
 		switch {
 		case signal.Ignored(sig):
 		case routedLate(sig):
-			late = append(late, sig)
+			w.late = append(w.late, sig)
 		default:
 			early = append(early, sig)
 		}
@@ -127,25 +134,39 @@ var watchSignals = sync.OnceValue(func() *signalWatch {
 	go func() {
 		signal.Notify(w.ch, early...)
 		close(w.ready)
-		// One call each: Notify holds os/signal's lock for all the
-		// signals it is given, and that lock also holds up delivery, so
-		// a CHLD from a command that ends at once would wait for all of
-		// them (its zombie outliving the moment, seen in group_leader).
-		for _, sig := range late {
-			signal.Notify(w.ch, sig)
-		}
 	}()
 	return w
 })
 
-// routedLate reports whether sig may be routed after the command has
-// started, while it runs: the Go runtime drops such a signal until then
-// (it neither ends nor stops pgrun, which goes on supervising), and nothing
+// lateRouting is how long after the command's start the signals of
+// routedLate are routed. A command that ends sooner never pays for them:
+// each is a round trip to the Go runtime's signal thread, two context
+// switches, and routing all 37 made up most of a short run's cost
+// (measured: 150 context switches and 3.5 ms on a busy 2-core VM).
+const lateRouting = 5 * time.Millisecond
+
+// routeLate routes the signals of routedLate, once per process, in the
+// background.
+func (w *signalWatch) routeLate() {
+	w.once.Do(func() {
+		go func() {
+			// One call each: Notify holds os/signal's lock for all the
+			// signals it is given, and that lock also holds up
+			// delivery, so a CHLD would wait for all of them.
+			for _, sig := range w.late {
+				signal.Notify(w.ch, sig)
+			}
+		}()
+	})
+}
+
+// routedLate reports whether sig may be routed once the command has run
+// for lateRouting: the Go runtime drops such a signal until then (it
+// neither ends nor stops pgrun, which goes on supervising), and nothing
 // sends it to a process that has just started. These are the real-time
 // signals and those of timers, resource limits and I/O readiness, 37 of
-// the 59 handled; routing them before the fork would add about half a
-// millisecond to every run. A signal a command may send its parent at once
-// (USR1 as "ready", ALRM, WINCH) is routed before the fork.
+// the 59 handled. A signal a command may send its parent at once (USR1 as
+// "ready", ALRM, WINCH) is routed before the fork.
 func routedLate(sig syscall.Signal) bool {
 	switch sig {
 	case syscall.SIGXCPU, syscall.SIGXFSZ, syscall.SIGVTALRM, syscall.SIGPROF, syscall.SIGIO:
