@@ -391,20 +391,27 @@ func descendantsOf(pid int) []string {
 }
 
 // withBystanders runs f while n unrelated sleepers run, then kills them.
+// One shell forks them all, in a process group of its own: a handle per
+// process would hold a pidfd each, more than the descriptor limit allows
+// for 20 000.
 func withBystanders(n int, f func()) {
-	var cmds []*exec.Cmd
-	for i := 0; i < n; i++ {
-		c := exec.Command("sleep", "600")
-		if c.Start() == nil {
-			cmds = append(cmds, c)
-		}
+	script := fmt.Sprintf(`i=0; while [ $i -lt %d ]; do sleep 600 & i=$((i+1)); done; echo started; wait`, n)
+	sh := exec.Command("sh", "-c", script)
+	sh.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	out, err := sh.StdoutPipe()
+	if err == nil {
+		err = sh.Start()
+	}
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "bench: starting the unrelated processes:", err)
+		return
 	}
 	defer func() {
-		for _, c := range cmds {
-			c.Process.Kill()
-			c.Wait()
-		}
+		syscall.Kill(-sh.Process.Pid, syscall.SIGKILL)
+		sh.Wait()
 	}()
+	var b [8]byte
+	out.Read(b[:]) // "started": all of them are forked
 	f()
 }
 
