@@ -93,12 +93,7 @@ func Guard(args []string) int {
 		return 2
 	}
 	var b [1]byte
-	var n int
-	err = retryEINTR(func() (err error) {
-		n, err = unix.Read(lifelineFd, b[:])
-		return err
-	})
-	if err == nil && n == 1 {
+	if n, err := readFd(lifelineFd, b[:]); err == nil && n == 1 {
 		return 0 // dismissed: pgrun ends as planned
 	}
 	spec.kill()

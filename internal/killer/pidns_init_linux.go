@@ -64,7 +64,7 @@ func Init(args []string) int {
 		defer close(closed)
 		buf := make([]byte, 128)
 		for {
-			n, err := recvMsg(ctl, buf)
+			n, err := readFd(ctl, buf)
 			if err != nil || n == 0 {
 				return // pgrun is gone, or released the tree
 			}
@@ -102,8 +102,24 @@ func Init(args []string) int {
 // left), and says whether the command has ended and whether the namespace
 // holds nothing but the init.
 func reapAll(ctl, cmd int, cmdEnded bool) (ended, empty bool) {
-	var exit []byte
-	defer func() {
+	var exit []byte // the command's end, sent once what is left is known
+	for {
+		var ws syscall.WaitStatus
+		var ru syscall.Rusage
+		pid, err := syscall.Wait4(-1, &ws, syscall.WNOHANG, &ru)
+		if errors.Is(err, syscall.EINTR) {
+			continue
+		}
+		if pid == cmd {
+			cmdEnded = true
+			exit = binary.NativeEndian.AppendUint32([]byte{msgExit}, uint32(ws))
+			exit = append(exit, rusageBytes(&ru)...)
+			continue
+		}
+		if err == nil && pid != 0 {
+			continue // an orphan of the namespace
+		}
+		empty = err != nil // ECHILD: no process left
 		if exit != nil {
 			alone := byte(0)
 			if empty {
@@ -111,23 +127,7 @@ func reapAll(ctl, cmd int, cmdEnded bool) (ended, empty bool) {
 			}
 			send(ctl, append(exit, alone))
 		}
-	}()
-	for {
-		var ws syscall.WaitStatus
-		var ru syscall.Rusage
-		pid, err := syscall.Wait4(-1, &ws, syscall.WNOHANG, &ru)
-		switch {
-		case errors.Is(err, syscall.EINTR):
-			continue
-		case err != nil: // ECHILD: no process left
-			return cmdEnded, true
-		case pid == 0:
-			return cmdEnded, false
-		case pid == cmd:
-			cmdEnded = true
-			exit = binary.NativeEndian.AppendUint32([]byte{msgExit}, uint32(ws))
-			exit = append(exit, rusageBytes(&ru)...)
-		}
+		return cmdEnded, empty
 	}
 }
 

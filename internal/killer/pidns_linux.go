@@ -117,7 +117,7 @@ func (ns *namespace) tree(pid, pidfd int) (Tree, error) {
 		return nil, err
 	}
 	var buf [256]byte
-	n, err := recvMsg(ctl, buf[:])
+	n, err := readFd(ctl, buf[:])
 	switch {
 	case err != nil:
 		return fail(fmt.Errorf("cannot contain the command in a pid namespace: %w", err))
@@ -210,15 +210,11 @@ func (t *nsTree) commandPid() int {
 	if !viewProc().own {
 		return 0
 	}
-	kids, err := os.ReadFile(fmt.Sprintf("/proc/%d/task/%d/children", t.init, t.init))
-	if err != nil {
+	kids, err := childrenOf(t.init, make([]byte, 64))
+	if err != nil || len(kids) != 1 {
 		return 0
 	}
-	var pid int
-	if _, err := fmt.Sscan(string(kids), &pid); err != nil {
-		return 0
-	}
-	return pid
+	return kids[0]
 }
 
 // Changes receives a value when the command's end is reported.
@@ -341,20 +337,14 @@ func (t *nsTree) Release() (Exit, error) {
 	t.ctl.Close()
 	var err error
 	if t.initExit == nil {
-		var ws syscall.WaitStatus
-		var ru syscall.Rusage
-		err = retryEINTR(func() error {
-			_, err := syscall.Wait4(t.init, &ws, 0, &ru)
-			return err
-		})
-		t.initExit = &Exit{Status: ws, Rusage: ru}
+		t.initExit, err = reap(t.init)
 	}
 	<-t.done
 	if t.pidfd >= 0 {
 		unix.Close(t.pidfd)
 	}
 	if err != nil {
-		return Exit{}, fmt.Errorf("wait4: %w", err)
+		return Exit{}, err
 	}
 	t.mu.Lock()
 	defer t.mu.Unlock()
@@ -362,16 +352,6 @@ func (t *nsTree) Release() (Exit, error) {
 		return *t.cmdExit, nil
 	}
 	return *t.initExit, nil
-}
-
-// recvMsg reads one message from a blocking socket.
-func recvMsg(fd int, buf []byte) (int, error) {
-	var n int
-	err := retryEINTR(func() (err error) {
-		n, err = unix.Read(fd, buf)
-		return err
-	})
-	return n, err
 }
 
 func getUint32(b []byte) uint32 { return binary.NativeEndian.Uint32(b) }

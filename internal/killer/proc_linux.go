@@ -49,6 +49,17 @@ func allChildren() ([]int, error) {
 	return pids, nil
 }
 
+// readFd reads from a blocking descriptor (one message, from a socket of
+// packets), again when a signal interrupts it.
+func readFd(fd int, buf []byte) (int, error) {
+	var n int
+	err := retryEINTR(func() (err error) {
+		n, err = unix.Read(fd, buf)
+		return err
+	})
+	return n, err
+}
+
 // procStat is the part of /proc/PID/stat that pgrun reads.
 type procStat struct {
 	State byte

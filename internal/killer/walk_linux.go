@@ -28,14 +28,12 @@ import (
 // walk, its orphans may have moved to pgrun after pgrun's children were
 // read: they are read again until they list nothing new.
 func walkDown(skip int) (procs []proc, ok bool) {
-	if treeTooBig.Load() {
+	limit, ok := walkLimit()
+	if !ok {
 		return nil, false
 	}
-	limit := max(machineTasks()/8, 64)
 	guardian := guardianPid()
 	buf := make([]byte, 64<<10) // a children file: about 6 bytes a child
-	stale := false              // a listed process was gone
-	anyStale := false           // so during this pass
 	seen := make(map[int]bool)
 	type node struct {
 		pid     int
@@ -43,9 +41,12 @@ func walkDown(skip int) (procs []proc, ok bool) {
 	}
 	var queue []node
 	var out []proc
-	visit := func(pid, ppid int, parentAlive func() bool) {
+	// visit takes pid, listed as ppid's child (0: pgrun's), and reports
+	// false if it was gone: then the file that listed it may have
+	// skipped a sibling.
+	visit := func(pid, ppid int, parentAlive func() bool) bool {
 		if seen[pid] || pid == guardian {
-			return
+			return true
 		}
 		seen[pid] = true
 		if skip != 0 {
@@ -56,40 +57,41 @@ func walkDown(skip int) (procs []proc, ok bool) {
 					pgid, err := unix.Getpgid(pid)
 					return err == nil && pgid == skip
 				}})
-				return
+				return true
 			}
 		}
 		var p proc
 		var found bool
 		if ppid == 0 {
-			p, found = openChild(pid)
+			p, found = openChild(pid) // an unreaped child's number is its own
 		} else {
 			p, found = open(pid, ppid, parentAlive)
 		}
-		if !found {
-			stale = true
-			return
+		if found {
+			out = append(out, p)
+			queue = append(queue, node{pid, func() bool { return alive(p.fd) }})
 		}
-		out = append(out, p)
-		queue = append(queue, node{pid, func() bool { return alive(p.fd) }})
+		return found
 	}
-	for done, pass := 0, 0; ; pass++ {
-		if pass > 0 && !anyStale {
-			return out, true
+	// visitAll visits what a children file listed and reports whether
+	// every process was there.
+	visitAll := func(pids []int, ppid int, parentAlive func() bool) bool {
+		all := true
+		for _, pid := range pids {
+			all = visit(pid, ppid, parentAlive) && all
 		}
-		stale, anyStale = false, false
+		return all
+	}
+	for done := 0; ; {
 		direct, err := children()
 		if err != nil {
 			closeAll(out)
 			return nil, false
 		}
 		before := len(seen)
-		for _, pid := range direct {
-			visit(pid, 0, nil) // pgrun's own: an unreaped child's number is its own
-		}
-		anyStale = stale
-		if pass > 0 && len(seen) == before {
-			return out, true
+		intact := visitAll(direct, 0, nil) // nothing died during this pass
+		if done > 0 && len(seen) == before {
+			return out, true // nothing new went to pgrun meanwhile
 		}
 		for ; done < len(queue); done++ {
 			if len(seen) > limit {
@@ -104,25 +106,31 @@ func walkDown(skip int) (procs []proc, ok bool) {
 					closeAll(out)
 					return nil, false // alive, but its children cannot be read
 				}
-				anyStale = true // gone: its children went to pgrun
+				intact = false // gone: its children went to pgrun
 				continue
 			}
-			stale = false
-			for _, kid := range kids {
-				visit(kid, n.pid, n.vouched)
-			}
-			if stale {
-				// A child that was gone may have made the file skip a
-				// sibling: read it once more.
+			if !visitAll(kids, n.pid, n.vouched) {
+				intact = false
 				if kids, err := childrenOf(n.pid, buf); err == nil {
-					for _, kid := range kids {
-						visit(kid, n.pid, n.vouched)
-					}
+					visitAll(kids, n.pid, n.vouched) // once more
 				}
-				anyStale = true
 			}
 		}
+		if intact {
+			return out, true
+		}
+		done = max(done, 1) // read pgrun's children again
 	}
+}
+
+// walkLimit is how many processes a walk may visit before the pass over
+// /proc is the cheaper tool: an eighth of the machine's tasks. ok is false
+// once a walk of this run found the tree bigger than that.
+func walkLimit() (limit int, ok bool) {
+	if treeTooBig.Load() {
+		return 0, false
+	}
+	return max(machineTasks()/8, 64), true
 }
 
 // treeTooBig is set once a walk found the tree too big for walking: it
@@ -190,7 +198,10 @@ func machineTasks() int {
 // process missed while a sibling exits is missing from a listing that
 // says it may miss one.
 func walkMap(root int) (kids map[int][]entry, ok bool) {
-	limit := max(machineTasks()/8, 64)
+	limit, ok := walkLimit()
+	if !ok {
+		return nil, false
+	}
 	buf := make([]byte, 64<<10)
 	var stat [statSize]byte
 	kids = make(map[int][]entry)

@@ -175,12 +175,8 @@ func routedLate(sig syscall.Signal) bool {
 	return routedLateHere(sig)
 }
 
-// wait returns the channel once the signals that must be routed before
-// the fork are.
-func (w *signalWatch) wait() chan os.Signal {
-	<-w.ready
-	return w.ch
-}
+// wait returns once the signals that must be routed before the fork are.
+func (w *signalWatch) wait() { <-w.ready }
 
 // drain drops the signals that arrived for a run that is over, so that the
 // next Run in the process does not act on them.
