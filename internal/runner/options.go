@@ -67,7 +67,8 @@ type Options struct {
 	Args []string
 
 	// Timeout is how long the command may run, measured from its start.
-	// Zero means no limit.
+	// Zero means no limit. With a limit, the command's environment says
+	// when the first signal will come, in DeadlineEnv.
 	Timeout time.Duration
 
 	// Signal is sent to the whole group when the deadline passes. Unless it
@@ -78,6 +79,16 @@ type Options struct {
 	// relaying, or to orphans) it waits before sending KILL. Zero disables
 	// the escalation.
 	Grace time.Duration
+
+	// Ladder, if not empty, replaces Signal and Grace at the deadline: the
+	// first step's signal goes to the whole tree when the deadline passes,
+	// each next step's once the previous step's Wait has passed (at once
+	// if it is zero), and KILL once the last step's Wait has passed (never
+	// if it is zero, or if the last step is KILL). Steps are sent only
+	// while the tree lives. Empty means one step, {Signal, Grace}. The
+	// last step's signal is also what processes left behind get (see
+	// OrphansKill); relayed signals keep Grace.
+	Ladder []Step
 
 	// PreserveStatus makes a timed-out run report the command's own status
 	// instead of 124 or 137.
@@ -114,6 +125,12 @@ type Options struct {
 	Guardian bool
 }
 
+// Step is one rung of a signal ladder (see Options.Ladder).
+type Step struct {
+	Signal syscall.Signal
+	Wait   time.Duration // before the next step, or KILL after the last
+}
+
 // Containment says how the command's tree is found and signalled: its
 // mode, why, and what it cannot reach here.
 type Containment = killer.Info
@@ -127,7 +144,8 @@ const (
 	// Relay: pgrun received the signal and passes it on.
 	Relay
 	// Escalation: the grace period ran out, or a second INT or TERM came
-	// while it ran, so KILL is sent.
+	// while it ran, so KILL is sent; or the wait of a step of the ladder
+	// ran out, so the next step's signal is sent.
 	Escalation
 	// Cleanup: the command exited and left processes in its group.
 	Cleanup

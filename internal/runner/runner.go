@@ -64,7 +64,7 @@ func Run(opts Options) (Result, error) {
 		// prepared (a cgroup made, pgrun's own looked up).
 		watch.wait()
 		place(l.Attr, opts.Foreground, term.held)
-		p, pidfd, err := start(path, opts.Args, l)
+		p, pidfd, err := start(path, opts.Args, environ(opts.Timeout), l)
 		pid = p
 		return p, pidfd, err
 	})
@@ -199,10 +199,15 @@ type supervisor struct {
 	pid  int      // the command, leader of the group
 	term terminal // the terminal the command's group was given, if any
 
-	grace  *time.Timer      // nil until the first signal starts the grace period
-	graceC <-chan time.Time // grace's channel while it runs, else nil
-	stuck  *time.Timer      // a blind tree's wait after KILL (see afterKill)
-	stuckC <-chan time.Time
+	grace    *time.Timer      // KILL's timer: nil until a signal arms it
+	graceC   <-chan time.Time // grace's channel while it runs, else nil
+	graceDue time.Time        // when grace fires
+	ladder   []Step           // the deadline's steps (see Options.Ladder)
+	step     int              // how many of them were sent
+	stepT    *time.Timer      // the wait after the last step sent
+	stepC    <-chan time.Time
+	stuck    *time.Timer // a blind tree's wait after KILL (see afterKill)
+	stuckC   <-chan time.Time
 
 	exited    bool // the command has exited
 	timedOut  bool // the deadline passed
@@ -212,6 +217,10 @@ type supervisor struct {
 }
 
 func (s *supervisor) run() (Result, error) {
+	s.ladder = s.opts.Ladder
+	if len(s.ladder) == 0 {
+		s.ladder = []Step{{Signal: s.opts.Signal, Wait: s.opts.Grace}}
+	}
 	var deadline <-chan time.Time // stays nil where SIGALRM says it
 	if s.opts.Timeout > 0 {
 		var disarm func()
@@ -224,6 +233,9 @@ func (s *supervisor) run() (Result, error) {
 		}
 		if s.stuck != nil {
 			s.stuck.Stop()
+		}
+		if s.stepT != nil {
+			s.stepT.Stop()
 		}
 	}()
 	err := s.reap()
@@ -240,6 +252,9 @@ func (s *supervisor) run() (Result, error) {
 			err = s.expire()
 		case <-s.graceC:
 			err = s.escalate()
+		case <-s.stepC:
+			s.stepC = nil
+			err = s.nextStep(Escalation)
 		case <-s.stuckC:
 			err = s.outOfReach()
 		case <-s.tree.Changes():
@@ -281,7 +296,10 @@ func (s *supervisor) settle() (bool, error) {
 		return !alive, err
 	}
 	if s.opts.Orphans == OrphansKill && !s.signalled {
-		return false, s.send(s.opts.Signal, Cleanup)
+		if err := s.send(s.ladder[len(s.ladder)-1].Signal, Cleanup); err != nil {
+			return false, err
+		}
+		s.killIn(s.opts.Grace)
 	}
 	return false, nil
 }
@@ -306,7 +324,11 @@ func (s *supervisor) handle(sig syscall.Signal) error {
 	if s.grace != nil && !s.escalated && (sig == syscall.SIGINT || sig == syscall.SIGTERM) {
 		return s.escalate() // asked twice: do not make the caller wait
 	}
-	return s.send(sig, Relay)
+	if err := s.send(sig, Relay); err != nil {
+		return err
+	}
+	s.killIn(s.opts.Grace)
+	return nil
 }
 
 func (s *supervisor) reap() error {
@@ -315,21 +337,71 @@ func (s *supervisor) reap() error {
 	return err
 }
 
-// expire handles the deadline: the termination signal, or KILL once the
-// escalation has happened.
+// expire handles the deadline: the ladder's first step; at a deadline
+// that comes again (pgrun received ALRM), the step sent last once more, or
+// KILL once the escalation has happened.
 func (s *supervisor) expire() error {
 	s.timedOut = true
-	sig := s.opts.Signal
-	if s.escalated {
-		sig = syscall.SIGKILL
+	switch {
+	case s.escalated:
+		return s.send(syscall.SIGKILL, Deadline)
+	case s.step > 0:
+		return s.send(s.ladder[s.step-1].Signal, Deadline)
 	}
-	return s.send(sig, Deadline)
+	return s.nextStep(Deadline)
 }
 
-func (s *supervisor) escalate() error {
+// nextStep sends the ladder's next step, and every one after it that has
+// no wait before it, then arms the wait after the last one sent: for the
+// next step, or, after the last, for KILL.
+func (s *supervisor) nextStep(why Reason) error {
+	for !s.escalated {
+		st := s.ladder[s.step]
+		s.step++
+		if st.Signal == syscall.SIGKILL {
+			return s.escalateWith(why)
+		}
+		if err := s.send(st.Signal, why); err != nil {
+			return err
+		}
+		if s.step == len(s.ladder) {
+			s.killIn(st.Wait)
+			return nil
+		}
+		if st.Wait > 0 {
+			s.stepT = time.NewTimer(st.Wait)
+			s.stepC = s.stepT.C
+			return nil
+		}
+		why = Escalation
+	}
+	return nil
+}
+
+// killIn arms KILL d from now, unless it is already due sooner; zero
+// arms nothing.
+func (s *supervisor) killIn(d time.Duration) {
+	if d <= 0 || s.escalated {
+		return
+	}
+	due := time.Now().Add(d)
+	if s.grace != nil {
+		if !s.graceDue.After(due) {
+			return
+		}
+		s.grace.Stop()
+	}
+	s.grace, s.graceDue = time.NewTimer(d), due
+	s.graceC = s.grace.C
+}
+
+func (s *supervisor) escalate() error { return s.escalateWith(Escalation) }
+
+// escalateWith sends KILL, for why, and ends every wait for a later step.
+func (s *supervisor) escalateWith(why Reason) error {
 	s.escalated = true
-	s.graceC = nil
-	return s.send(syscall.SIGKILL, Escalation)
+	s.graceC, s.stepC = nil, nil
+	return s.send(syscall.SIGKILL, why)
 }
 
 // suspend stops the command's group and then pgrun itself, as Ctrl-Z would
@@ -359,8 +431,8 @@ func (s *supervisor) stopWithCommand() error {
 	return s.reap()
 }
 
-// send signals the group, follows up with CONT so that stopped members act
-// on the signal, and arms the grace period at the first signal sent.
+// send signals the group and follows up with CONT so that stopped members
+// act on the signal. Arming KILL is the caller's to decide.
 func (s *supervisor) send(sig syscall.Signal, why Reason) error {
 	ev := Event{At: time.Now(), Signal: sig, Reason: why, Leftovers: s.exited}
 	if s.opts.Snapshots {
@@ -385,10 +457,6 @@ func (s *supervisor) send(sig syscall.Signal, why Reason) error {
 	if sig == syscall.SIGKILL && s.stuck == nil && s.tree.Blind() != "" {
 		s.stuck = time.NewTimer(afterKill)
 		s.stuckC = s.stuck.C
-	}
-	if sig != syscall.SIGKILL && s.opts.Grace > 0 && s.grace == nil {
-		s.grace = time.NewTimer(s.opts.Grace)
-		s.graceC = s.grace.C
 	}
 	return nil
 }

@@ -73,16 +73,16 @@ func place(a *syscall.SysProcAttr, fg, tty bool) {
 }
 
 // start forks and executes args, found at path, with pgrun's standard
-// streams and environment plus the entries of l.Env, or, where l.Via is
+// streams and the environment env plus the entries of l.Env, or, where l.Via is
 // set, executes l.Via in its place. Like execvp, a file the kernel cannot
 // execute for want of a #! line (ENOEXEC) is run by /bin/sh. It returns
 // the child's pid and, where the system has them, its pidfd (else -1). An
 // error executing the command is a *StartError; one executing l.Via is
 // returned as it is.
-func start(path string, args []string, l killer.Launch) (pid, pidfd int, err error) {
+func start(path string, args, env []string, l killer.Launch) (pid, pidfd int, err error) {
 	pidfd = -1
 	setPidfd(l.Attr, &pidfd)
-	pa := &syscall.ProcAttr{Env: append(os.Environ(), l.Env...), Files: []uintptr{0, 1, 2}, Sys: l.Attr}
+	pa := &syscall.ProcAttr{Env: append(env, l.Env...), Files: []uintptr{0, 1, 2}, Sys: l.Attr}
 	if l.Via.Path != "" {
 		pa.Files = append(pa.Files, l.Via.Files...)
 		argv := append(append(l.Via.Args[:len(l.Via.Args):len(l.Via.Args)], path), args...)
