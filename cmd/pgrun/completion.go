@@ -133,8 +133,17 @@ func setUpCompletion(cmd *cobra.Command) {
 
 // completeSignal offers the names --signal accepts, each once (the name
 // pgrun prints, not its aliases), with its number as the description; in
-// lower case or with SIG when that is how the word was begun.
+// lower case or with SIG when that is how the word was begun. In a ladder
+// (QUIT:30s,TE) it completes the step after the last comma; a step's WAIT
+// gets nothing.
 func completeSignal(_ *cobra.Command, _ []string, toComplete string) ([]cobra.Completion, cobra.ShellCompDirective) {
+	done := ""
+	if i := strings.LastIndexByte(toComplete, ','); i >= 0 {
+		done, toComplete = toComplete[:i+1], toComplete[i+1:]
+	}
+	if strings.Contains(toComplete, ":") {
+		return nil, cobra.ShellCompDirectiveNoFileComp
+	}
 	var names []string
 	for _, e := range signalNames {
 		if signalName(e.sig) == e.name {
@@ -159,7 +168,7 @@ func completeSignal(_ *cobra.Command, _ []string, toComplete string) ([]cobra.Co
 			continue
 		}
 		sig, _ := signalNamed(n)
-		out = append(out, cobra.CompletionWithDesc(word, "signal "+strconv.Itoa(int(sig))))
+		out = append(out, cobra.CompletionWithDesc(done+word, "signal "+strconv.Itoa(int(sig))))
 	}
 	return out, cobra.ShellCompDirectiveNoFileComp
 }

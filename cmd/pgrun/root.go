@@ -26,11 +26,11 @@ var guardianModes = []string{"auto", "off"}
 // flags holds what the command line set.
 type flags struct {
 	timeout        time.Duration
-	signal         syscall.Signal
+	ladder         []ladderStep // --signal; its first step is the plain SIGNAL
 	grace          time.Duration
 	preserveStatus bool
 	foreground     bool
-	verbose        bool
+	verbose        int // -v: the signals and the tree; -v -v: the containment too
 	orphans        runner.Orphans
 	contain        string
 	guardian       string
@@ -49,7 +49,9 @@ such as 500ms or 1m30s. 0 disables the timeout (and, for --kill-after,
 the escalation to KILL).
 
 Upon timeout, send the TERM signal (or the --signal) and CONT to the whole
-group, then KILL after the grace period (--kill-after, 5s by default).
+group, then KILL after the grace period (--kill-after, 5s by default);
+with a ladder (-s QUIT:30s,TERM), each of its signals in turn, then KILL.
+The command finds the time of the first signal in PGRUN_DEADLINE.
 INT, TERM, HUP, QUIT, USR1, USR2 and the other terminating signals sent to
 pgrun are passed on to the group the same way.
 
@@ -71,12 +73,15 @@ type outcome struct {
 
 	args    []string      // the command, for annotateTimeout
 	timeout time.Duration // its limit
+
+	summary string         // GITHUB_STEP_SUMMARY: where a timeout is told, "" if nowhere
+	events  []runner.Event // the signals sent, when summary is set
 }
 
 // newRootCmd builds the pgrun command. What it ran is left in *out, so
 // that run can decide how to end.
 func newRootCmd(prog string, stderr io.Writer, out *outcome) *cobra.Command {
-	f := flags{signal: syscall.SIGTERM, grace: defaultGrace, contain: "auto", guardian: "auto"}
+	f := flags{ladder: []ladderStep{{sig: syscall.SIGTERM}}, grace: defaultGrace, contain: "auto", guardian: "auto"}
 	cmd := &cobra.Command{
 		Use:                   "pgrun [OPTION]... DURATION COMMAND [ARG]...\n  pgrun [OPTION]... --timeout DURATION [--] COMMAND [ARG]...",
 		Example:               "  pgrun 900 pytest -n auto\n  pgrun --timeout 15m --grace 10s -- make test",
@@ -114,8 +119,9 @@ func newRootCmd(prog string, stderr io.Writer, out *outcome) *cobra.Command {
 			opts := runner.Options{
 				Args:           args,
 				Timeout:        f.timeout,
-				Signal:         f.signal,
+				Signal:         f.ladder[0].sig,
 				Grace:          f.grace,
+				Ladder:         runnerLadder(f.ladder, f.grace),
 				PreserveStatus: f.preserveStatus,
 				Foreground:     f.foreground,
 				Orphans:        f.orphans,
@@ -125,14 +131,18 @@ func newRootCmd(prog string, stderr io.Writer, out *outcome) *cobra.Command {
 			if f.report != "" {
 				out.report, out.path = newReport(args, f.timeout, f.grace), f.report
 			}
-			if f.verbose || out.report != nil {
+			// -v is silent on a run where nothing happened, as timeout(1)
+			// is: the containment is said with the first signal sent,
+			// unless -v -v asks for it at the start.
+			var held []string
+			if f.verbose > 0 || out.report != nil {
 				opts.OnStart = func(c runner.Containment) {
-					if f.verbose {
-						fmt.Fprintf(stderr, "%s: containment: %s (%s)\n", prog, c.Mode, c.Why)
-						if c.Limits != "" {
-							fmt.Fprintf(stderr, "%s: containment limits: %s\n", prog, c.Limits)
+					if f.verbose > 0 {
+						held = containmentLines(prog, c)
+						if f.verbose > 1 {
+							io.WriteString(stderr, strings.Join(held, ""))
+							held = nil
 						}
-						fmt.Fprintf(stderr, "%s: guardian: %s\n", prog, c.Guardian)
 					}
 					if out.report != nil {
 						out.report.ContainmentLimits = c.Limits
@@ -140,16 +150,21 @@ func newRootCmd(prog string, stderr io.Writer, out *outcome) *cobra.Command {
 					}
 				}
 			}
-			opts.Snapshots = f.verbose || out.report != nil
+			opts.Snapshots = f.verbose > 0 || out.report != nil || out.summary != ""
 			shownTree := false
 			opts.OnEvent = func(ev runner.Event) {
-				if f.verbose {
+				if f.verbose > 0 {
+					io.WriteString(stderr, strings.Join(held, ""))
+					held = nil
 					showTree := ev.Reason == runner.Deadline && !shownTree
 					shownTree = shownTree || showTree
 					reportEvent(stderr, prog, args[0], ev, showTree)
 				}
 				if out.report != nil {
 					out.report.record(ev)
+				}
+				if out.summary != "" {
+					out.events = append(out.events, ev)
 				}
 			}
 			out.args, out.timeout = args, f.timeout
@@ -170,7 +185,7 @@ func newRootCmd(prog string, stderr io.Writer, out *outcome) *cobra.Command {
 	fs.SetInterspersed(false)
 	fs.SortFlags = false
 	fs.VarP(&durationValue{&f.timeout}, "timeout", "t", "run COMMAND for at most `DURATION` (instead of the DURATION operand)")
-	fs.VarP(&signalValue{&f.signal}, "signal", "s", "the `SIGNAL` to send on timeout: a name (TERM, SIGTERM, RTMIN+1) or a number")
+	fs.VarP(&ladderValue{&f.ladder}, "signal", "s", "the `SIGNAL` to send on timeout: a name (TERM, SIGTERM, RTMIN+1) or a\nnumber; or a ladder SIG[:WAIT],SIG[:WAIT]... sent one after the\nother, each WAIT (default: the grace period) after the one before,\nthen KILL after the last (QUIT:30s,TERM)")
 	grace := &durationValue{&f.grace}
 	fs.VarP(grace, "kill-after", "k", "send KILL `DURATION` after the first signal (default 5s; 0 disables)")
 	fs.Var(grace, "grace", "same as --kill-after")
@@ -179,7 +194,7 @@ func newRootCmd(prog string, stderr io.Writer, out *outcome) *cobra.Command {
 	fs.Var(&choiceValue{&f.contain, "contain", runner.ContainModes()}, "contain", "how to find the whole tree: `MODE` auto (the strongest available),\ncgroup, subreaper (Linux: the group and every process that left it),\ngroup (the process group only) or pidns (Linux: a pid namespace of\nits own, which the kernel ends with pgrun)")
 	fs.Var(&choiceValue{&f.guardian, "guardian", guardianModes}, "guardian", "`MODE` auto (Linux: a watcher that KILLs the tree if pgrun itself\nis killed) or off")
 	fs.Var(&orphansValue{&f.orphans}, "orphans", "`POLICY` for the rest of COMMAND's group when COMMAND exits first:\nkill it (the default), wait for it, or keep it running")
-	fs.BoolVarP(&f.verbose, "verbose", "v", false, "report every signal sent, on stderr, and what was\nstill running at the deadline")
+	fs.CountVarP(&f.verbose, "verbose", "v", "report every signal sent, on stderr, what was still running\nat the deadline and how the tree was contained; twice: say the\ncontainment on every run")
 	fs.StringVar(&f.report, "report", "", "write a JSON account of the run to `FILE` when pgrun ends")
 	fs.BoolP("help", "h", false, "display this help and exit")
 	fs.BoolVar(&f.version, "version", false, "output version information and exit")
@@ -215,7 +230,7 @@ func optionsHelp(fs *pflag.FlagSet) string {
 // or dies of the signal the command died of.
 func run(argv []string) int {
 	prog, stderr := argv[0], io.Writer(os.Stderr)
-	var out outcome
+	out := outcome{summary: os.Getenv("GITHUB_STEP_SUMMARY")}
 	cmd := newRootCmd(prog, stderr, &out)
 	if isCompletionRequest(argv[1:]) {
 		return runCompletion(cmd, prog, stderr, argv[1:])
@@ -245,6 +260,9 @@ func run(argv []string) int {
 		fmt.Fprintf(stderr, "%s: the monitored command dumped core\n", prog)
 	}
 	annotateTimeout(stderr, os.Getenv, &out)
+	if err := writeStepSummary(&out, code); err != nil {
+		fmt.Fprintf(stderr, "%s: writing the step summary: %v\n", prog, err)
+	}
 	if out.report != nil {
 		out.report.finish(res, out.err, code)
 		if err := out.report.write(out.path); err != nil {
@@ -257,12 +275,22 @@ func run(argv []string) int {
 	return code
 }
 
+// containmentLines are the -v lines that say how the tree is contained.
+func containmentLines(prog string, c runner.Containment) []string {
+	lines := []string{fmt.Sprintf("%s: containment: %s (%s)\n", prog, c.Mode, c.Why)}
+	if c.Limits != "" {
+		lines = append(lines, fmt.Sprintf("%s: containment limits: %s\n", prog, c.Limits))
+	}
+	return append(lines, fmt.Sprintf("%s: guardian: %s\n", prog, c.Guardian))
+}
+
 // reportUsage prints a command-line error as timeout(1) does and returns 125.
 func reportUsage(w io.Writer, prog string, err error) int {
 	var (
 		usage *usageError
 		dur   *durationError
 		sig   *signalError
+		lad   *ladderError
 		orph  *choiceError
 	)
 	switch {
@@ -270,6 +298,8 @@ func reportUsage(w io.Writer, prog string, err error) int {
 		fmt.Fprintf(w, "%s: invalid time interval %s\n", prog, quote(dur.Text))
 	case errors.As(err, &sig):
 		fmt.Fprintf(w, "%s: %s: invalid signal\n", prog, quote(sig.Text))
+	case errors.As(err, &lad):
+		fmt.Fprintf(w, "%s: invalid signal list %s: %s\n", prog, quote(lad.Text), lad.Why)
 	case errors.As(err, &orph):
 		fmt.Fprintf(w, "%s: invalid argument %s for '--%s'\nValid arguments are:\n", prog, quote(orph.Text), orph.Option)
 		for _, o := range orph.Valid {
@@ -349,14 +379,14 @@ func (v *durationValue) Set(s string) error {
 	return err
 }
 
-type signalValue struct{ sig *syscall.Signal }
+type ladderValue struct{ steps *[]ladderStep }
 
-func (v *signalValue) String() string { return signalName(*v.sig) }
-func (v *signalValue) Type() string   { return "signal" }
-func (v *signalValue) Set(s string) error {
-	sig, err := parseSignal(s)
+func (v *ladderValue) String() string { return formatLadder(*v.steps) }
+func (v *ladderValue) Type() string   { return "signal" }
+func (v *ladderValue) Set(s string) error {
+	steps, err := parseLadder(s)
 	if err == nil {
-		*v.sig = sig
+		*v.steps = steps
 	}
 	return err
 }

@@ -1,0 +1,165 @@
+package main
+
+import (
+	"fmt"
+	"os"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/pgrun/pgrun/internal/killer"
+	"github.com/pgrun/pgrun/internal/runner"
+)
+
+// In GitHub Actions, a step's GITHUB_STEP_SUMMARY names a file whose
+// markdown the run's summary page shows. When the command times out,
+// pgrun appends a section to it: the command, its limit, the signals sent
+// and the tree as it stood at the deadline, so that the page says what was
+// hanging. Nothing is written otherwise.
+
+// summaryRows is how many processes the summary lists; the rest are
+// counted by state. A tree of 10 000 processes must not write megabytes
+// into a page meant to be read.
+const summaryRows = 50
+
+// summaryArgBytes bounds each command line shown.
+const summaryArgBytes = 200
+
+// writeStepSummary appends the timeout's section to out.summary, if it is
+// set and the run timed out; code is pgrun's exit status.
+func writeStepSummary(out *outcome, code int) error {
+	if out.summary == "" || out.err != nil || !out.res.TimedOut || len(out.args) == 0 {
+		return nil
+	}
+	f, err := os.OpenFile(out.summary, os.O_WRONLY|os.O_APPEND|os.O_CREATE, 0o644)
+	if err != nil {
+		return err
+	}
+	_, err = f.WriteString(stepSummary(out, code))
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	return err
+}
+
+// stepSummary is the markdown section for a run that timed out.
+func stepSummary(out *outcome, code int) string {
+	var b strings.Builder
+	limit := "(pgrun received ALRM)"
+	if out.timeout > 0 {
+		limit = "after " + formatLimit(out.timeout)
+	}
+	fmt.Fprintf(&b, "\n### pgrun: %s timed out %s\n\n", mdText(clip(quoteArgs(out.args))), limit)
+
+	var tree []killer.Process
+	var sent []string
+	var start time.Time
+	for _, ev := range out.events {
+		if start.IsZero() {
+			start = ev.At
+		}
+		if tree == nil && ev.Reason == runner.Deadline {
+			tree = ev.Tree
+			if tree == nil {
+				tree = []killer.Process{}
+			}
+		}
+		what := signalName(ev.Signal)
+		if at := ev.At.Sub(start); at > 0 {
+			what += fmt.Sprintf(" %s later", at.Round(time.Millisecond))
+		} else {
+			what += " " + reasonWords[ev.Reason]
+		}
+		if !ev.Reached {
+			what += " (nothing left to reach)"
+		}
+		sent = append(sent, what)
+	}
+	if len(sent) > 0 {
+		fmt.Fprintf(&b, "Signals sent: %s. ", strings.Join(sent, ", "))
+	}
+	fmt.Fprintf(&b, "pgrun exited with status %d.\n\n", code)
+
+	if len(tree) == 0 {
+		return b.String()
+	}
+	fmt.Fprintf(&b, "Still running at the deadline (%d %s):\n\n", len(tree), plural(len(tree), "process", "processes"))
+	b.WriteString("| PID | parent | state | age | command | place |\n|---:|---:|:---:|---:|---|---|\n")
+	shown := tree
+	if len(shown) > summaryRows {
+		shown = shown[:summaryRows]
+	}
+	for _, p := range shown {
+		place := ""
+		if p.Place != "group" {
+			place = p.Place
+		}
+		fmt.Fprintf(&b, "| %d | %d | %s | %s | %s | %s |\n", p.Pid, p.Ppid, mdText(p.State),
+			p.Age.Round(100*time.Millisecond), strings.Repeat("· ", p.Depth)+mdText(clip(quoteArgs(p.Command))), place)
+	}
+	if rest := tree[len(shown):]; len(rest) > 0 {
+		states := map[string]int{}
+		for _, p := range rest {
+			states[p.State]++
+		}
+		var counts []string
+		for st, n := range states {
+			counts = append(counts, fmt.Sprintf("%d %s", n, mdText(st)))
+		}
+		sort.Strings(counts)
+		fmt.Fprintf(&b, "\nand %d more not listed (by state: %s).\n", len(rest), strings.Join(counts, ", "))
+	}
+	return b.String()
+}
+
+// reasonWords says, in the summary, why the first signal was sent.
+var reasonWords = map[runner.Reason]string{
+	runner.Deadline:   "at the deadline",
+	runner.Relay:      "relayed",
+	runner.Escalation: "on escalation",
+	runner.Cleanup:    "to what the command left",
+}
+
+// clip shortens s to summaryArgBytes, at a rune boundary.
+func clip(s string) string {
+	if len(s) <= summaryArgBytes {
+		return s
+	}
+	cut := summaryArgBytes
+	for cut > 0 && s[cut]&0xC0 == 0x80 {
+		cut--
+	}
+	return s[:cut] + "…"
+}
+
+// mdText escapes s for a markdown table cell: the characters markdown or
+// HTML would read as syntax are escaped, and line breaks, which would end
+// the row, become spaces. A command line is the process's to choose.
+func mdText(s string) string {
+	var b strings.Builder
+	for _, r := range s {
+		switch r {
+		case '\n', '\r', '\t':
+			b.WriteByte(' ')
+		case '<':
+			b.WriteString("&lt;")
+		case '>':
+			b.WriteString("&gt;")
+		case '&':
+			b.WriteString("&amp;")
+		case '\\', '`', '*', '_', '[', ']', '|', '~':
+			b.WriteByte('\\')
+			b.WriteRune(r)
+		default:
+			b.WriteRune(r)
+		}
+	}
+	return b.String()
+}
+
+func plural(n int, one, many string) string {
+	if n == 1 {
+		return one
+	}
+	return many
+}
