@@ -28,38 +28,39 @@ func TestParseLadder(t *testing.T) {
 			t.Errorf("parseLadder(%q) = %s, want %s", c.in, got, c.want)
 		}
 	}
-	bad := []struct {
-		in   string
-		want any // the error's type
-	}{
-		{"", &signalError{}},
-		{"BOGUS", &signalError{}},
-		{"QUIT:30s,BOGUS", &signalError{}},
-		{"QUIT:3x", &durationError{}},
-		{"QUIT:", &durationError{}},
-		{"QUIT:-1", &durationError{}},
-		{"QUIT,", &ladderError{}},
-		{",TERM", &ladderError{}},
-		{":5s", &ladderError{}},
-		{"QUIT,,TERM", &ladderError{}},
-		{"KILL,TERM", &ladderError{}},
-		{"TERM,KILL:1s", &ladderError{}},
+	bad := []struct{ in, want string }{ // want: errKind of the error
+		{"", "signal"},
+		{"BOGUS", "signal"},
+		{"QUIT:30s,BOGUS", "signal"},
+		{"QUIT:3x", "duration"},
+		{"QUIT:", "duration"},
+		{"QUIT:-1", "duration"},
+		{"QUIT,", "ladder"},
+		{",TERM", "ladder"},
+		{":5s", "ladder"},
+		{"QUIT,,TERM", "ladder"},
+		{"KILL,TERM", "ladder"},
+		{"TERM,KILL:1s", "ladder"},
 	}
 	for _, c := range bad {
-		_, err := parseLadder(c.in)
-		var ok bool
-		switch c.want.(type) {
-		case *signalError:
-			ok = errors.As(err, new(*signalError))
-		case *durationError:
-			ok = errors.As(err, new(*durationError))
-		case *ladderError:
-			ok = errors.As(err, new(*ladderError))
-		}
-		if !ok {
-			t.Errorf("parseLadder(%q) = %v, want a %T", c.in, err, c.want)
+		if _, err := parseLadder(c.in); errKind(err) != c.want {
+			t.Errorf("parseLadder(%q) = %v, want a %s error", c.in, err, c.want)
 		}
 	}
+}
+
+// errKind names which of the errors pgrun reports for a --signal value
+// err is: "signal", "duration" or "ladder"; "" for none of them.
+func errKind(err error) string {
+	switch {
+	case errors.As(err, new(*signalError)):
+		return "signal"
+	case errors.As(err, new(*durationError)):
+		return "duration"
+	case errors.As(err, new(*ladderError)):
+		return "ladder"
+	}
+	return ""
 }
 
 func TestRunnerLadder(t *testing.T) {
@@ -89,7 +90,7 @@ func FuzzParseLadder(f *testing.F) {
 	f.Fuzz(func(t *testing.T, s string) {
 		steps, err := parseLadder(s)
 		if err != nil {
-			if !errors.As(err, new(*signalError)) && !errors.As(err, new(*durationError)) && !errors.As(err, new(*ladderError)) {
+			if errKind(err) == "" {
 				t.Fatalf("parseLadder(%q): unexpected error %T %v", s, err, err)
 			}
 			return

@@ -12,6 +12,7 @@ import (
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
 
+	"github.com/pgrun/pgrun/internal/killer"
 	"github.com/pgrun/pgrun/internal/runner"
 )
 
@@ -324,9 +325,9 @@ func reportEvent(w io.Writer, prog, command string, ev runner.Event, showTree bo
 		fmt.Fprintf(w, "%s: time is up; still running:\n", prog)
 		fmt.Fprintf(w, "%s:   %7s %7s %-5s %8s  %s\n", prog, "PID", "PPID", "STATE", "AGE", "COMMAND")
 		for _, p := range ev.Tree {
-			place := ""
-			if p.Place != "group" {
-				place = "(" + p.Place + ") "
+			place := placeMark(p)
+			if place != "" {
+				place = "(" + place + ") "
 			}
 			fmt.Fprintf(w, "%s:   %7d %7d %-5s %8s  %s%s%s\n", prog, p.Pid, p.Ppid, p.State,
 				p.Age.Round(100*time.Millisecond), strings.Repeat("  ", p.Depth), place, quoteArgs(p.Command))
@@ -337,6 +338,15 @@ func reportEvent(w io.Writer, prog, command string, ev runner.Event, showTree bo
 		target = "processes left by command"
 	}
 	fmt.Fprintf(w, "%s: sending signal %s to %s %s\n", prog, signalName(ev.Signal), target, quote(command))
+}
+
+// placeMark is how a tree listing marks a process that is not simply in
+// the command's group: "escaped" or "orphan"; "" for the others.
+func placeMark(p killer.Process) string {
+	if p.Place == "group" {
+		return ""
+	}
+	return p.Place
 }
 
 // quoteArgs shows a command line, quoting only the arguments that need it.

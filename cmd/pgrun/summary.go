@@ -51,21 +51,15 @@ func stepSummary(out *outcome, code int) string {
 	}
 	fmt.Fprintf(&b, "\n### pgrun: %s timed out %s\n\n", mdText(clip(quoteArgs(out.args))), limit)
 
-	var tree []killer.Process
+	var tree []killer.Process // as it stood at the first deadline signal
 	var sent []string
-	var start time.Time
-	for _, ev := range out.events {
-		if start.IsZero() {
-			start = ev.At
-		}
-		if tree == nil && ev.Reason == runner.Deadline {
-			tree = ev.Tree
-			if tree == nil {
-				tree = []killer.Process{}
-			}
+	atDeadline := false
+	for i, ev := range out.events {
+		if ev.Reason == runner.Deadline && !atDeadline {
+			tree, atDeadline = ev.Tree, true
 		}
 		what := signalName(ev.Signal)
-		if at := ev.At.Sub(start); at > 0 {
+		if at := ev.At.Sub(out.events[0].At); i > 0 {
 			what += fmt.Sprintf(" %s later", at.Round(time.Millisecond))
 		} else {
 			what += " " + reasonWords[ev.Reason]
@@ -90,12 +84,8 @@ func stepSummary(out *outcome, code int) string {
 		shown = shown[:summaryRows]
 	}
 	for _, p := range shown {
-		place := ""
-		if p.Place != "group" {
-			place = p.Place
-		}
 		fmt.Fprintf(&b, "| %d | %d | %s | %s | %s | %s |\n", p.Pid, p.Ppid, mdText(p.State),
-			p.Age.Round(100*time.Millisecond), strings.Repeat("· ", p.Depth)+mdText(clip(quoteArgs(p.Command))), place)
+			p.Age.Round(100*time.Millisecond), strings.Repeat("· ", p.Depth)+mdText(clip(quoteArgs(p.Command))), placeMark(p))
 	}
 	if rest := tree[len(shown):]; len(rest) > 0 {
 		states := map[string]int{}

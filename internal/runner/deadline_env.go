@@ -18,14 +18,11 @@ import (
 const DeadlineEnv = "PGRUN_DEADLINE"
 
 // commandEnv is pgrun's environment for a command whose first signal
-// comes at deadline (none if zero): PGRUN_DEADLINE set to it, unless an
+// comes at deadline: PGRUN_DEADLINE set to it, unless an
 // inherited PGRUN_DEADLINE is earlier. The value is rounded down to the
 // millisecond, and deadline is taken before the timer is armed, so the
 // signal never comes before the time it gives.
 func commandEnv(environ []string, deadline time.Time) []string {
-	if deadline.IsZero() {
-		return environ
-	}
 	prefix := DeadlineEnv + "="
 	out := make([]string, 0, len(environ)+1)
 	for _, kv := range environ {

@@ -355,7 +355,7 @@ func (s *supervisor) expire() error {
 // no wait before it, then arms the wait after the last one sent: for the
 // next step, or, after the last, for KILL.
 func (s *supervisor) nextStep(why Reason) error {
-	for !s.escalated {
+	for {
 		st := s.ladder[s.step]
 		s.step++
 		if st.Signal == syscall.SIGKILL {
@@ -375,7 +375,6 @@ func (s *supervisor) nextStep(why Reason) error {
 		}
 		why = Escalation
 	}
-	return nil
 }
 
 // killIn arms KILL d from now, unless it is already due sooner; zero
