@@ -187,12 +187,15 @@ func (t *cgroupTree) Mechanism() string { return Cgroup }
 // cgroup is a fresh cgroup v2 directory below pgrun's own, used once:
 // after a cgroup.kill the kernel would kill what is cloned into it again.
 //
-// pgrun holds an flock on the directory for as long as it lives: that is
-// how another pgrun tells a cgroup in use from one that a SIGKILLed pgrun
-// left behind. A pid in the name could not say it: the pid may be
-// recycled, or belong to another pid namespace (every container's pgrun
-// may be pid 2), and the lock goes with its holder's death, whatever the
-// namespace.
+// pgrun marks the directory as its own (the extended attribute
+// ownerAttr) when it makes it: that, not the name, is how another pgrun
+// tells a cgroup that pgrun made from one that someone else named
+// pgrun-... (a CI pool's), which no sweep may ever touch. And pgrun holds
+// an flock on the directory for as long as it lives: that is how another
+// pgrun tells a cgroup in use from one that a SIGKILLed pgrun left behind.
+// A pid in the name could not say it: the pid may be recycled, or belong
+// to another pid namespace (every container's pgrun may be pid 2), and
+// the lock goes with its holder's death, whatever the namespace.
 type cgroup struct {
 	dir string
 	fd  int // the directory, locked
@@ -200,6 +203,17 @@ type cgroup struct {
 
 // cgroupPrefix starts the name of every cgroup pgrun makes.
 const cgroupPrefix = "pgrun-"
+
+// ownerAttr, set to ownerMark, marks a cgroup directory that pgrun made.
+// A user.* attribute, because its owner may set one on a cgroup directory
+// (Linux 5.7 and later; cgroup.kill needs 5.14): root, and a user who is
+// not root in a subtree delegated to them. A trusted.* one needs
+// CAP_SYS_ADMIN. Writing it needs write access to the directory: only
+// root and the directory's owner can mark a cgroup as pgrun's.
+const (
+	ownerAttr = "user.pgrun.owner"
+	ownerMark = "pgrun"
+)
 
 // newCgroup creates pgrun's cgroup. Unless forced, it does so only where
 // pgrun may manage cgroups: no systemd on the machine, or a subtree that
@@ -228,31 +242,57 @@ func newCgroup(forced bool) (*cgroup, error) {
 // pgrun's sweep removed it before pgrun could lock it.
 var errTaken = errors.New("cgroup taken")
 
-// makeCgroup creates the cgroup dir, opens it and locks it.
+// makeCgroup creates the cgroup dir, opens it, marks it as pgrun's and
+// locks it.
+//
+// A directory that cannot be marked is used all the same, unmarked: no
+// other pgrun will ever take it for stale, so only its maker removes it
+// (pgrun on its way out, or its guardian), and one left by a pgrun killed
+// with SIGKILL and no guardian stays. Sweeping unmarked directories
+// instead would be the bug the mark is there to prevent.
 func makeCgroup(dir string) (*cgroup, error) {
 	if err := os.Mkdir(dir, 0o755); errors.Is(err, os.ErrExist) {
 		return nil, errTaken
 	} else if err != nil {
 		return nil, err
 	}
-	if _, err := os.Stat(filepath.Join(dir, "cgroup.kill")); err != nil {
-		os.Remove(dir)
-		return nil, fmt.Errorf("no cgroup.kill (Linux 5.14 or later): %w", err)
-	}
+	// Unmarked, the directory is no sweep's: the path still names it.
 	fd, err := unix.Open(dir, unix.O_RDONLY|unix.O_DIRECTORY|unix.O_CLOEXEC, 0)
 	if err != nil {
 		os.Remove(dir)
 		return nil, err
 	}
-	// Between the mkdir and the lock, a sweep may have taken the empty,
-	// unlocked directory for a stale one: then it is gone, or another.
+	// The mark goes before the lock, so that from the mark on whatever a
+	// SIGKILL leaves of this directory is a stale cgroup that the next
+	// pgrun removes. The price: between the two a sweep may take the
+	// empty, unlocked, marked directory for a stale one, and remove it
+	// (then the path names nothing, or another directory), or hold its
+	// lock while it does. A failure leaves the directory unmarked (see
+	// above).
+	unix.Fsetxattr(fd, ownerAttr, []byte(ownerMark), 0)
 	var own, named unix.Stat_t
 	if unix.Flock(fd, unix.LOCK_EX|unix.LOCK_NB) != nil || unix.Fstat(fd, &own) != nil ||
-		unix.Stat(dir, &named) != nil || own.Ino != named.Ino {
+		unix.Stat(dir, &named) != nil || own.Dev != named.Dev || own.Ino != named.Ino {
 		unix.Close(fd)
 		return nil, errTaken
 	}
+	// Checked through the descriptor, locked: a sweep's removal between
+	// mkdir and lock must read as errTaken, not as an old kernel.
+	var st unix.Stat_t
+	if err := unix.Fstatat(fd, "cgroup.kill", &st, 0); err != nil {
+		(&cgroup{dir: dir, fd: fd}).remove()
+		return nil, fmt.Errorf("no cgroup.kill (Linux 5.14 or later): %w", err)
+	}
 	return &cgroup{dir: dir, fd: fd}, nil
+}
+
+// markedOwn reports whether the directory fd is a cgroup that pgrun made:
+// it carries the mark that makeCgroup sets. Anything else, whatever its
+// name, is someone else's.
+func markedOwn(fd int) bool {
+	buf := make([]byte, len(ownerMark)+1) // a longer value fails with ERANGE
+	n, err := unix.Fgetxattr(fd, ownerAttr, buf)
+	return err == nil && string(buf[:n]) == ownerMark
 }
 
 // populated reports whether a live process is in the cgroup.
@@ -265,8 +305,9 @@ func (c *cgroup) populated() (bool, error) {
 }
 
 // removeStale removes the cgroups that pgruns killed with SIGKILL left in
-// parent: named pgrun-..., and locked by no one. A cgroup still holding
-// processes cannot be removed and is left alone.
+// parent: named pgrun-..., marked as pgrun's, and locked by no one (see
+// removeIfStale). A cgroup still holding processes cannot be removed and
+// is left alone.
 func removeStale(parent string) {
 	entries, err := os.ReadDir(parent)
 	if err != nil {
@@ -279,14 +320,23 @@ func removeStale(parent string) {
 	}
 }
 
-// removeIfStale removes the pgrun cgroup dir and what it holds, unless a
-// live pgrun holds its lock.
+// removeIfStale removes the cgroup dir, named pgrun-..., and what it
+// holds, if it is a stale cgroup of pgrun's: marked as made by pgrun, and
+// locked by no one. One that is not marked is someone else's and is left
+// alone, locked or not.
 func removeIfStale(dir string) {
 	fd, err := unix.Open(dir, unix.O_RDONLY|unix.O_DIRECTORY|unix.O_CLOEXEC, 0)
 	if err != nil {
 		return
 	}
 	defer unix.Close(fd)
+	// The mark is read before any lock is tried: an unmarked directory may
+	// be a pgrun's between its mkdir and its lock, and a sweep that held
+	// its lock then would make that pgrun give the directory up, for no
+	// one to remove.
+	if !markedOwn(fd) {
+		return
+	}
 	if unix.Flock(fd, unix.LOCK_EX|unix.LOCK_NB) != nil {
 		return // in use
 	}
@@ -295,8 +345,10 @@ func removeIfStale(dir string) {
 
 // removeTree removes the cgroup dir after the cgroups below it, deepest
 // first: a cgroup with children cannot be removed. A nested pgrun's cgroup
-// (an inner pgrun killed with the outer's tree) goes too, unless a live
-// pgrun holds it; cgroups the command made are removed when empty.
+// (an inner pgrun killed with the outer's tree) goes too if it is stale
+// (see removeIfStale); one named pgrun-... but not marked as pgrun's is
+// never removed, nor what is below it, and so neither is dir. Other
+// cgroups the command made are removed when empty.
 func removeTree(dir string) error {
 	if entries, err := os.ReadDir(dir); err == nil {
 		for _, e := range entries {
