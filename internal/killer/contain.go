@@ -137,13 +137,20 @@ func Start(spec Spec, spawn Spawn) (Tree, Info, error) {
 		c.discard()
 		return nil, Info{}, errors.New("a command in a pid namespace cannot have the terminal's foreground (--foreground)")
 	}
+	// Who pgrun's children are before the command exists: none of them,
+	// nor what they start, is ever the tree's.
+	k, err := readKin()
+	if err != nil {
+		c.discard()
+		return nil, Info{}, err
+	}
 	for {
 		l := Launch{Attr: &syscall.SysProcAttr{}}
 		if err := c.apply(&l); err != nil {
 			return nil, Info{}, err
 		}
 		withCgroup := c.mode == Cgroup
-		cookie := treeCookie(spec, c)
+		cookie := treeCookie(spec, c, k)
 		if cookie != "" {
 			l.Env = []string{cookie}
 		}
@@ -175,8 +182,9 @@ func Start(spec Spec, spawn Spawn) (Tree, Info, error) {
 		if err != nil {
 			return nil, Info{}, err
 		}
+		k.own(tree, pid, spec.Foreground, cookie, c)
 		tree, guardian := guard(tree, spec, c, pid, pidfd, cookie)
-		return tree, Info{Mode: c.mode, Why: c.why, Limits: c.limits(), Guardian: guardian}, nil
+		return tree, Info{Mode: c.mode, Why: c.why, Limits: k.limits(c), Guardian: guardian}, nil
 	}
 }
 

@@ -39,3 +39,13 @@ func (c *containment) discard() {}
 
 // fallback does nothing: there is nothing to fall back from.
 func (c *containment) fallback(why string) error { return nil }
+
+// kin is what pgrun knows of its children before it forks the command:
+// nothing here, where the tree is the command's process group alone.
+type kin struct{}
+
+func readKin() (kin, error) { return kin{}, nil }
+
+func (kin) own(t Tree, leader int, fg bool, cookie string, c *containment) {}
+
+func (kin) limits(c *containment) string { return c.limits() }

@@ -80,10 +80,14 @@ func guardianPid() int {
 	return g.pid
 }
 
-// waitFlags are the flags every wait for the tree's processes adds: while
-// a guardian lives, waits see only the main thread's children.
+// waitFlags are the flags every wait for any of pgrun's children adds:
+// from the moment a guardian is armed until it is reaped, waits see only
+// the waiting thread's children (the main thread's: the command's, and
+// the orphans it adopts), never the guardian, whose own thread forked it.
+// Armed, not forked: a guardian forked between this call and the wait
+// would otherwise count as a child of the tree.
 func waitFlags() int {
-	if guardianPid() != 0 {
+	if guarding.Load() != nil {
 		return unix.WNOTHREAD
 	}
 	return 0
@@ -146,10 +150,11 @@ func (g *guardian) fork() (pid, lifeline int, err error) {
 	// The leader's start time tells its session from one that a later
 	// process with its number may make (see guardSpec.sweep). It is read
 	// now, not at the start, where it would cost every short command.
-	// It counts only if the command's pidfd says, after the read, that
-	// the process read was the command, alive.
-	if viewProc().own && g.pidfd >= 0 {
-		if st, err := readStat(g.leader); err == nil && alive(g.pidfd) {
+	// It counts only if, after the read, the command is still pgrun's
+	// unreaped child (a zombie's entry says when it started), or its
+	// pidfd says it is alive: then the number named it throughout.
+	if viewProc().own {
+		if st, err := readStat(g.leader); err == nil && (unreaped(g.leader) || g.pidfd >= 0 && alive(g.pidfd)) {
 			g.start = st.Start
 		}
 	}
@@ -252,10 +257,11 @@ func guard(tree Tree, spec Spec, c *containment, pid, pidfd int, cookie string) 
 	return &guardedTree{Tree: tree, g: g}, "armed " + guardianDelay.String() + " after the start"
 }
 
-// treeCookie returns the cookie that marks the tree for a guardian, where
-// it needs one: with the subreaper it finds the tree by it.
-func treeCookie(spec Spec, c *containment) string {
-	if spec.Guardian && c.mode == Subreaper {
+// treeCookie returns the cookie that marks the tree, where something needs
+// one: a guardian, which with the subreaper finds the tree by it, and pgrun
+// itself where it has children that are not the tree's (see family).
+func treeCookie(spec Spec, c *containment, k kin) string {
+	if c.mode == Subreaper && spec.Guardian || (c.mode == Subreaper || c.mode == Cgroup) && k.strangers() {
 		return newCookie()
 	}
 	return ""

@@ -26,7 +26,7 @@ func guard(tree Tree, spec Spec, c *containment, pid, pidfd int, cookie string) 
 	return tree, "unavailable on this system"
 }
 
-func treeCookie(spec Spec, c *containment) string { return "" }
+func treeCookie(spec Spec, c *containment, k kin) string { return "" }
 
 // DelayGuardian does nothing: there is no guardian on this system.
 func DelayGuardian(d time.Duration) {}

@@ -316,7 +316,7 @@ func (t *nsTree) Processes() []Process {
 	if t.released || t.initExit != nil {
 		return nil
 	}
-	return processesBelow(t.init, t.leader)
+	return processesBelow(t.init, t.leader, nil)
 }
 
 // Blind is "": the init reaches everything in the namespace, and nothing

@@ -12,13 +12,22 @@ import (
 // architecture.
 const clockTicks = 100
 
-func (t *tree) Processes() []Process  { return processesBelow(os.Getpid(), t.g.leader) }
-func (g *group) Processes() []Process { return processesBelow(os.Getpid(), g.leader) }
+// Processes lists the tree: pgrun's children that are not the tree's (see
+// family) are left out, with everything below them.
+func (t *tree) Processes() []Process {
+	return processesBelow(os.Getpid(), t.g.leader, func(pid int) bool {
+		return pid == t.fam.leader || t.fam.ours(pid)
+	})
+}
+
+func (g *group) Processes() []Process { return processesBelow(os.Getpid(), g.leader, nil) }
 
 // processesBelow lists the live descendants of root (pgrun, or the init
 // of its namespace), parents before their children: from their children
-// files down where that costs less than one pass over /proc. leader is the command, whose group they are placed against.
-func processesBelow(root, leader int) []Process {
+// files down where that costs less than one pass over /proc. leader is
+// the command, whose group they are placed against; a child of root for
+// which keep (if not nil) is false is left out, with all below it.
+func processesBelow(root, leader int, keep func(pid int) bool) []Process {
 	if !viewProc().own {
 		return nil // its numbers are not pgrun's: listing them would mislead
 	}
@@ -35,7 +44,7 @@ func processesBelow(root, leader int) []Process {
 	walk = func(parent, depth int) {
 		for _, e := range kids[parent] {
 			pid, st := e.pid, e.procStat
-			if pid == guardian {
+			if pid == guardian || depth == 0 && keep != nil && !keep(pid) {
 				continue
 			}
 			p := Process{

@@ -22,11 +22,21 @@ import (
 // children and are signalled through pidfds verified to name them, never
 // by bare pid. KILL is repeated, walk after walk, until no descendant is
 // alive, so a process forking while it is killed does not slip through.
+//
+// NewTree takes every child of pgrun but its guardian for the tree's: see
+// family for the children that Start tells apart.
 func NewTree(leader, pidfd int) Tree {
-	return &tree{g: NewGroup(leader, pidfd).(*group)}
+	return newTree(leader, pidfd, &family{leader: leader})
 }
 
-type tree struct{ g *group }
+func newTree(leader, pidfd int, f *family) *tree {
+	return &tree{g: NewGroup(leader, pidfd).(*group), fam: f}
+}
+
+type tree struct {
+	g   *group
+	fam *family // pgrun's children: which are the tree's, reaping them
+}
 
 // maxKillRounds bounds the walk-and-KILL rounds: a tree that is still
 // forking after that many is beyond what pgrun can stop this way.
@@ -49,12 +59,12 @@ func (t *tree) Signal(sig syscall.Signal, then ...syscall.Signal) (bool, error) 
 	if viaGroup {
 		skip = t.g.leader
 	}
-	procs, err := descendants(skip)
+	procs, err := descendants(t.fam, skip)
 	if err == nil && skip != 0 && !t.g.holdsNumber() {
 		// The members vouched for their children by their group's
 		// number, which may have been recycled meanwhile: verify all.
 		closeAll(procs)
-		procs, err = descendants(0)
+		procs, err = descendants(t.fam, 0)
 	}
 	defer closeAll(procs)
 	if err != nil {
@@ -87,7 +97,7 @@ func (t *tree) kill() (bool, error) {
 	for round := 0; round < maxKillRounds; round++ {
 		// Every process, group members included: the rounds wait on
 		// their pidfds for the KILLed to be gone.
-		procs, err := descendants(0)
+		procs, err := descendants(t.fam, 0)
 		if err != nil {
 			return reached, err
 		}
@@ -104,13 +114,13 @@ func (t *tree) kill() (bool, error) {
 			return reached, err
 		}
 	}
-	return reached, fmt.Errorf("the tree is still alive after %d rounds of KILL (%s)", maxKillRounds, unreached())
+	return reached, fmt.Errorf("the tree is still alive after %d rounds of KILL (%s)", maxKillRounds, t.unreached())
 }
 
-// unreached describes pgrun's children that are still alive, for an error
-// saying what KILL could not end.
-func unreached() string {
-	direct, err := children()
+// unreached describes pgrun's children of the tree that are still alive,
+// for an error saying what KILL could not end.
+func (t *tree) unreached() string {
+	direct, err := t.fam.children()
 	if err != nil {
 		return err.Error()
 	}
@@ -130,29 +140,26 @@ func unreached() string {
 	return "pgrun's children still alive: " + strings.Join(alive, "; ")
 }
 
-// dead reaps what has exited and reports whether no descendant is alive:
-// every live descendant has a chain of live ancestors up to a live child of
-// pgrun, the child subreaper.
+// dead reaps what has exited and reports whether nothing of the tree is
+// alive.
 func (t *tree) dead() (bool, error) {
-	if _, err := t.g.Reap(); err != nil {
+	if _, err := t.Reap(); err != nil {
 		return false, err
 	}
 	alive, err := t.Alive()
 	return !alive, err
 }
 
-func (t *tree) Reap() (bool, error) { return t.g.Reap() }
-
-func (t *tree) Alive() (bool, error) {
-	if alive, err := t.g.Alive(); alive || err != nil {
-		return alive, err
-	}
-	// The group is gone: a leader kept to pin its number can go.
-	if err := t.g.reapLeader(); err != nil {
-		return false, err
-	}
-	return hasChildren()
+// Reap reaps what has exited, but keeps the leader unreaped until Release
+// (see family), so that the group's number stays pinned: the group is
+// then signalled by number as safely as through the pidfd.
+func (t *tree) Reap() (bool, error) {
+	exited, err := t.fam.reap()
+	t.g.exited = exited
+	return exited, err
 }
+
+func (t *tree) Alive() (bool, error) { return t.fam.alive() }
 
 func (t *tree) Release() (Exit, error) { return t.g.Release() }
 
@@ -160,22 +167,6 @@ func (t *tree) Release() (Exit, error) { return t.g.Release() }
 // where /proc is another pid namespace's, none of its numbers may be
 // taken for a pid of pgrun's.
 func (t *tree) Blind() string { return ForeignProc() }
-
-// hasChildren reports whether pgrun has any child, alive or exited: the
-// authoritative test, where the children files are only hints.
-func hasChildren() (bool, error) {
-	var info unix.Siginfo
-	err := retryEINTR(func() error {
-		return unix.Waitid(unix.P_ALL, 0, &info, unix.WEXITED|unix.WNOHANG|unix.WNOWAIT|waitFlags(), nil)
-	})
-	switch {
-	case errors.Is(err, unix.ECHILD):
-		return false, nil
-	case err != nil:
-		return false, fmt.Errorf("waitid: %w", err)
-	}
-	return true, nil
-}
 
 // proc is a live descendant of pgrun, held by a pidfd.
 type proc struct {
@@ -201,16 +192,16 @@ type proc struct {
 // and a pidfd each. That holds only while the number names the group
 // throughout: the caller checks it afterwards (group.holdsNumber) and
 // otherwise discards the result.
-func descendants(skip int) ([]proc, error) {
-	if procs, ok := walkDown(skip); ok {
+func descendants(f *family, skip int) ([]proc, error) {
+	if procs, ok := walkDown(f, skip); ok {
 		return procs, nil
 	}
-	return passDescendants(skip)
+	return passDescendants(f, skip)
 }
 
 // passDescendants is descendants from one pass over /proc: its cost is
 // the machine's, where walkDown's is the tree's.
-func passDescendants(skip int) ([]proc, error) {
+func passDescendants(f *family, skip int) ([]proc, error) {
 	kids, members, err := scan(skip)
 	if err != nil {
 		return nil, err
@@ -231,13 +222,18 @@ func passDescendants(skip int) ([]proc, error) {
 		if e.pid == guardian {
 			continue
 		}
+		if e.pid != f.leader && !f.ours(e.pid) {
+			continue // a stranger, with all that it leads
+		}
 		if add(e.pid, self, isSelf) {
 			continue
 		}
 		// A child that just died had its children re-parented to pgrun
 		// before the pass read its own entry: take them as pgrun's.
 		for _, orphan := range kids[e.pid] {
-			add(orphan.pid, self, isSelf)
+			if f.ours(orphan.pid) {
+				add(orphan.pid, self, isSelf)
+			}
 		}
 	}
 	// pgrun's children files list children that the pass cannot see:
@@ -245,7 +241,7 @@ func passDescendants(skip int) ([]proc, error) {
 	// gpg-agent) has an entry that pgrun may not read. It is pgrun's
 	// child all the same, and its number cannot be reused before pgrun
 	// reaps it, so its pidfd needs no check but that it is alive.
-	if direct, err := children(); err == nil {
+	if direct, err := f.children(); err == nil {
 		for _, pid := range direct {
 			if listed[pid] || members[pid] {
 				continue
@@ -286,16 +282,18 @@ func open(pid, ppid int, parentAlive func() bool) (proc, bool) {
 }
 
 // openChecked opens a pidfd on pid and returns it if the stat line read
-// afterwards shows a live process for which is holds, and the pidfd then
-// still names a live process: then the number named that same process
-// all along. buf is scratch space for the stat line.
+// afterwards shows a process for which is holds, and the pidfd then still
+// names a live process: then the number named that same process all
+// along. A state of Z is no proof of death: a process whose main thread
+// ended (pthread_exit) shows it while its other threads run, and only the
+// pidfd tells. buf is scratch space for the stat line.
 func openChecked(pid int, buf []byte, is func(procStat) bool) (int, procStat, bool) {
 	fd, err := unix.PidfdOpen(pid, 0)
 	if err != nil {
 		return -1, procStat{}, false
 	}
 	st, err := readStatInto(pid, buf)
-	if err != nil || st.State == 'Z' || st.State == 'X' || !is(st) || !alive(fd) {
+	if err != nil || st.State == 'X' || !is(st) || !alive(fd) {
 		unix.Close(fd)
 		return -1, procStat{}, false
 	}

@@ -26,8 +26,10 @@ import (
 // that a later walk finds, which is what callers already allow for: KILL
 // repeats until pgrun has no child at all. When a process died during the
 // walk, its orphans may have moved to pgrun after pgrun's children were
-// read: they are read again until they list nothing new.
-func walkDown(skip int) (procs []proc, ok bool) {
+// read: they are read again until they list nothing new. Children of
+// pgrun that f does not take for the tree's are passed over, with
+// everything below them.
+func walkDown(f *family, skip int) (procs []proc, ok bool) {
 	limit, ok := walkLimit()
 	if !ok {
 		return nil, false
@@ -63,6 +65,9 @@ func walkDown(skip int) (procs []proc, ok bool) {
 		var p proc
 		var found bool
 		if ppid == 0 {
+			if pid != f.leader && !f.ours(pid) {
+				return true // a stranger: nothing of it is the tree's
+			}
 			p, found = openChild(pid) // an unreaped child's number is its own
 		} else {
 			p, found = open(pid, ppid, parentAlive)
@@ -82,7 +87,7 @@ func walkDown(skip int) (procs []proc, ok bool) {
 		}
 		return all
 	}
-	for done := 0; ; {
+	for done, again := 0, false; ; again = true {
 		direct, err := children()
 		if err != nil {
 			closeAll(out)
@@ -90,7 +95,7 @@ func walkDown(skip int) (procs []proc, ok bool) {
 		}
 		before := len(seen)
 		intact := visitAll(direct, 0, nil) // nothing died during this pass
-		if done > 0 && len(seen) == before {
+		if again && len(seen) == before {
 			return out, true // nothing new went to pgrun meanwhile
 		}
 		for ; done < len(queue); done++ {
@@ -119,7 +124,8 @@ func walkDown(skip int) (procs []proc, ok bool) {
 		if intact {
 			return out, true
 		}
-		done = max(done, 1) // read pgrun's children again
+		// Read pgrun's children again: what the queue holds from here on
+		// is new, and is expanded like the rest.
 	}
 }
 

@@ -36,12 +36,12 @@ wait`
 	})
 	for _, skip := range []int{0, pid} {
 		t.Run(fmt.Sprintf("skip=%d", skip), func(t *testing.T) {
-			walked, ok := walkDown(skip)
+			walked, ok := walkDown(tr.fam, skip)
 			if !ok {
 				t.Fatal("the walk gave up on a small tree")
 			}
 			defer closeAll(walked)
-			passed, err := passDescendants(skip)
+			passed, err := passDescendants(tr.fam, skip)
 			if err != nil {
 				t.Fatal(err)
 			}

@@ -73,7 +73,7 @@ func place(a *syscall.SysProcAttr, fg, tty bool) {
 }
 
 // start forks and executes args, found at path, with pgrun's standard
-// streams and the environment env plus the entries of l.Env, or, where l.Via is
+// streams and the entries of l.Env followed by the environment env, or, where l.Via is
 // set, executes l.Via in its place. Like execvp, a file the kernel cannot
 // execute for want of a #! line (ENOEXEC) is run by /bin/sh. It returns
 // the child's pid and, where the system has them, its pidfd (else -1). An
@@ -82,7 +82,9 @@ func place(a *syscall.SysProcAttr, fg, tty bool) {
 func start(path string, args, env []string, l killer.Launch) (pid, pidfd int, err error) {
 	pidfd = -1
 	setPidfd(l.Attr, &pidfd)
-	pa := &syscall.ProcAttr{Env: append(env, l.Env...), Files: []uintptr{0, 1, 2}, Sys: l.Attr}
+	// The containment's entries (the tree's cookie) go first, where a
+	// reader of /proc/PID/environ finds them at once.
+	pa := &syscall.ProcAttr{Env: append(l.Env[:len(l.Env):len(l.Env)], env...), Files: []uintptr{0, 1, 2}, Sys: l.Attr}
 	if l.Via.Path != "" {
 		pa.Files = append(pa.Files, l.Via.Files...)
 		argv := append(append(l.Via.Args[:len(l.Via.Args):len(l.Via.Args)], path), args...)
