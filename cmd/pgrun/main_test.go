@@ -306,10 +306,14 @@ func describe(pid int) string {
 // the script's only if it inherited the script's $WORK.
 func running(ts *testscript.TestScript, pid int) bool {
 	st, _ := procState(pid)
-	if st == 0 || st == 'Z' || st == 'X' {
+	task := pid // whose environment to read: the main thread's, while it runs
+	if st == 'Z' {
+		task = liveThread(pid)
+	}
+	if st == 0 || st == 'X' || task == 0 {
 		return false
 	}
-	env, err := os.ReadFile(fmt.Sprintf("/proc/%d/environ", pid))
+	env, err := os.ReadFile(fmt.Sprintf("/proc/%d/task/%d/environ", pid, task))
 	if err != nil {
 		return false // gone meanwhile
 	}
@@ -320,6 +324,26 @@ func running(ts *testscript.TestScript, pid int) bool {
 		}
 	}
 	return false
+}
+
+// liveThread returns a thread of pid, other than its main thread, that is
+// alive, or 0: a process whose main thread ended (pthread_exit) shows as a
+// zombie, and is not one.
+func liveThread(pid int) int {
+	tasks, err := os.ReadDir(fmt.Sprintf("/proc/%d/task", pid))
+	if err != nil {
+		return 0
+	}
+	for _, t := range tasks {
+		tid, err := strconv.Atoi(t.Name())
+		if err != nil || tid == pid {
+			continue
+		}
+		if st, _ := procState(tid); st != 0 && st != 'Z' && st != 'X' {
+			return tid
+		}
+	}
+	return 0
 }
 
 // gone PIDFILE... checks, at once, that no process listed is running (a

@@ -5,9 +5,11 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
+	"io"
 	"math/rand/v2"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"syscall"
 
@@ -168,6 +170,7 @@ func (t *cgroupTree) Signal(sig syscall.Signal, then ...syscall.Signal) (bool, e
 	if err := t.cg.kill(); err != nil {
 		return false, err
 	}
+	killLeft(t.cg.fd)
 	reached, err := t.tree.Signal(sig)
 	return reached || populated, err
 }
@@ -375,6 +378,72 @@ func (c *cgroup) kill() error {
 		return fmt.Errorf("killing cgroup %s: %w", c.dir, err)
 	}
 	return nil
+}
+
+// killLeft KILLs what a write to cgroup.kill leaves alive in the cgroup
+// whose directory is dirfd, and below it: a process whose main thread has
+// ended (pthread_exit in main) gets that KILL on its main thread alone,
+// which no longer acts on signals, and lives on (measured on 6.18); a KILL
+// to the process reaches one of its live threads. A process is signalled
+// through a pidfd opened while cgroup.procs listed its number, and only if
+// the number is listed there again afterwards with the pidfd still alive:
+// then it named that process, in the cgroup, throughout.
+func killLeft(dirfd int) {
+	before, err := cgroupProcs(dirfd)
+	if err != nil {
+		return
+	}
+	fds := make(map[int]int, len(before))
+	for _, pid := range before {
+		if fd, err := unix.PidfdOpen(pid, 0); err == nil {
+			fds[pid] = fd
+		}
+	}
+	after, _ := cgroupProcs(dirfd)
+	for _, pid := range after {
+		if fd, ok := fds[pid]; ok && alive(fd) {
+			unix.PidfdSendSignal(fd, unix.SIGKILL, nil, 0)
+		}
+	}
+	for _, fd := range fds {
+		unix.Close(fd)
+	}
+	d, err := os.Open("/proc/self/fd/" + strconv.Itoa(dirfd))
+	if err != nil {
+		return
+	}
+	entries, _ := d.ReadDir(-1)
+	d.Close()
+	for _, e := range entries {
+		if !e.IsDir() {
+			continue
+		}
+		if sub, err := unix.Openat(dirfd, e.Name(), unix.O_RDONLY|unix.O_DIRECTORY|unix.O_CLOEXEC, 0); err == nil {
+			killLeft(sub)
+			unix.Close(sub)
+		}
+	}
+}
+
+// cgroupProcs lists the processes of the cgroup whose directory is dirfd.
+func cgroupProcs(dirfd int) ([]int, error) {
+	fd, err := unix.Openat(dirfd, "cgroup.procs", unix.O_RDONLY|unix.O_CLOEXEC, 0)
+	if err != nil {
+		return nil, err
+	}
+	f := os.NewFile(uintptr(fd), "cgroup.procs")
+	b, err := io.ReadAll(f)
+	f.Close()
+	if err != nil {
+		return nil, err
+	}
+	var pids []int
+	for _, f := range bytes.Fields(b) {
+		if pid, err := strconv.Atoi(string(f)); err == nil {
+			pids = append(pids, pid)
+		}
+	}
+	return pids, nil
 }
 
 // remove deletes the cgroup, and the stale cgroups of nested pgruns in it;

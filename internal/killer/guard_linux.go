@@ -126,6 +126,7 @@ func killCgroup(dir string) {
 	if cg.kill() != nil {
 		return
 	}
+	killLeft(cgroupFd)
 	waitEmpty(cgroupFd, 10*time.Second)
 	removeTree(dir)
 }
@@ -181,10 +182,25 @@ const maxSweeps = 100
 //
 // A number is signalled only through a pidfd opened on it and checked
 // afterwards to name the process the pass read (same start time, still
-// alive). A session or group counts as the tree's only while its number
-// names the one the tree made: a leader with that pid must be the one
-// first seen. A user who is not root skips other users' processes before
-// reading anything of theirs.
+// alive). A session or group number is the tree's while a proof holds
+// that nothing else took it:
+//   - its leader is alive and is the one the tree knows (its start time);
+//   - or no process leads it, and it has had members in every pass so far.
+//     A number stays allocated while any process uses it as pid, group or
+//     session: pgrun kept the command unreaped all its life, so the
+//     command's number was the tree's when pgrun died, and members seen in
+//     one pass keep it so until the next. A number whose members were all
+//     gone at some pass may have been taken since, and is dropped.
+//
+// What this cannot prove is the moment between pgrun's death and the first
+// pass: the command's zombie goes to init, which reaps it; if nothing else
+// of the tree held the number, a process created then could take it. The
+// kernel hands numbers out in turn, so that needs every other number of
+// the pid space handed out in that moment, or someone choosing it
+// (ns_last_pid, as root).
+//
+// A user who is not root skips other users' processes before reading
+// anything of theirs.
 func (s guardSpec) sweep() {
 	self, uid := os.Getpid(), os.Getuid()
 	type key struct {
@@ -200,11 +216,10 @@ func (s guardSpec) sweep() {
 	} else {
 		sessions[s.leader] = s.start
 	}
-	// A session or group number is the tree's if the process that leads
-	// it is the one the tree knows (its start time), or if none leads it:
-	// then its members pin the number, and they are the tree's. A leader
-	// whose start is not known might be a later process that took the
-	// number: not the tree's.
+	// The numbers that some process, a zombie too, used in this pass as
+	// its session or its group: those of the sets that none used are
+	// dropped after the pass.
+	used := map[int]bool{}
 	ours := func(set map[int]uint64, id int) bool {
 		start, ok := set[id]
 		if !ok {
@@ -212,14 +227,14 @@ func (s guardSpec) sweep() {
 		}
 		st, err := readStat(id)
 		if err != nil || (st.Sid != id && st.Pgid != id) {
-			return true
+			return true // no leader: its members have held the number
 		}
 		return start != 0 && st.Start == start
 	}
 	cookie := []byte(s.cookie)
-	var env [64 << 10]byte
 	for pass := 0; pass < maxSweeps; pass++ {
 		found := false
+		clear(used)
 		eachPid(func(pid int, buf []byte) {
 			if pid == self {
 				return
@@ -230,13 +245,20 @@ func (s guardSpec) sweep() {
 					return
 				}
 			}
+			// A zombie is not skipped: a process whose main thread
+			// ended shows as one while its other threads run (the
+			// pidfd tells them apart).
 			st, err := readStatInto(pid, buf)
-			if err != nil || st.State == 'Z' || st.State == 'X' || killed[key{pid, st.Start}] {
+			if err != nil {
+				return
+			}
+			used[st.Sid], used[st.Pgid] = true, true
+			if st.State == 'X' || killed[key{pid, st.Start}] {
 				return
 			}
 			match := (!s.fg && ours(sessions, st.Sid)) || ours(groups, st.Pgid)
 			if !match && len(cookie) > 0 {
-				match = hasEntry(pid, cookie, env[:])
+				match = hasEntry(pid, cookie)
 			}
 			if !match {
 				return
@@ -257,33 +279,78 @@ func (s guardSpec) sweep() {
 				groups[pid] = st.Start
 			}
 		})
+		for _, set := range []map[int]uint64{sessions, groups} {
+			for id := range set {
+				if !used[id] {
+					delete(set, id)
+				}
+			}
+		}
 		if !found {
 			return
 		}
 	}
 }
 
-// hasEntry reports whether the environment of pid holds the entry kv, with
-// buf as scratch space for /proc/PID/environ (an environment longer than
-// buf is searched in its first len(buf) bytes).
-func hasEntry(pid int, kv, buf []byte) bool {
-	fd, err := unix.Open("/proc/"+strconv.Itoa(pid)+"/environ", unix.O_RDONLY|unix.O_CLOEXEC, 0)
+// openEnviron opens the environment of pid. A process whose main thread
+// has ended has none to show there (ESRCH): its other threads, which
+// share it, show it.
+func openEnviron(pid int) (int, error) {
+	dir := "/proc/" + strconv.Itoa(pid)
+	fd, err := unix.Open(dir+"/environ", unix.O_RDONLY|unix.O_CLOEXEC, 0)
+	if err == nil {
+		return fd, nil
+	}
+	tids, terr := os.ReadDir(dir + "/task")
+	if terr != nil {
+		return -1, err
+	}
+	for _, t := range tids {
+		if fd, terr := unix.Open(dir+"/task/"+t.Name()+"/environ", unix.O_RDONLY|unix.O_CLOEXEC, 0); terr == nil {
+			return fd, nil
+		}
+	}
+	return -1, err
+}
+
+// hasEntry reports whether the environment of pid holds the entry kv, as
+// /proc/PID/environ shows it, however long it is. pgrun puts its cookie
+// first, so the first read mostly settles it; a shell below the command
+// may have reordered the environment it passed on, so the rest is read
+// too, a block at a time.
+func hasEntry(pid int, kv []byte) bool {
+	fd, err := openEnviron(pid)
 	if err != nil {
 		return false
 	}
 	defer unix.Close(fd)
-	n := 0
-	for n < len(buf) {
-		m, err := unix.Read(fd, buf[n:])
-		if err != nil || m == 0 {
-			break
+	// Entries end in NUL; a NUL put before the first makes every entry
+	// one between two NULs, and one after the last, the last too.
+	want := append(append([]byte{0}, kv...), 0)
+	var block [16 << 10]byte
+	kept := 1 // bytes at the start of block carried over: a NUL, then a block's tail
+	for {
+		n, err := unix.Read(fd, block[kept:])
+		if err == unix.EINTR {
+			continue
 		}
-		n += m
-	}
-	for entry := range bytes.SplitSeq(buf[:n], []byte{0}) {
-		if bytes.Equal(entry, kv) {
+		if err != nil {
+			return false
+		}
+		end := kept + n
+		if n == 0 {
+			block[end] = 0
+			end++
+		}
+		if bytes.Contains(block[:end], want) {
 			return true
 		}
+		if n == 0 {
+			return false
+		}
+		// Keep what may begin a match that the next block completes.
+		tail := min(len(want)-1, end)
+		copy(block[:], block[end-tail:end])
+		kept = tail
 	}
-	return false
 }
