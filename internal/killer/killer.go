@@ -13,14 +13,38 @@
 // of its own under pgrun's init ([Init]), which the kernel ends with pgrun
 // (Linux, as root or in a user namespace).
 //
-// Every implementation keeps one rule: a process is signalled only while
-// pgrun can prove that the number still names a process it started. A
-// process group is signalled through its leader's pidfd, or by number only
-// while the leader is an unreaped child of pgrun (a group's number cannot be
-// reused while any member, even a zombie, exists); other descendants only
-// through pidfds checked after opening; in a pid namespace of pgrun's, the
-// init signals every process of the namespace, which is exactly the tree.
-// After [Tree.Release] a Tree signals nothing.
+// # Membership
+//
+// The tree is the command and what descends from it, and nothing else.
+// pgrun acts on a process (signals it, waits for it, counts it) only with
+// a proof of membership that an inherited child, a foreign orphan or a
+// reused number cannot fake:
+//   - being in the run's cgroup, or in the run's pid namespace;
+//   - being linked to the command by live parents, each checked through a
+//     pidfd after it was opened;
+//   - being in the command's session (with Spec.Foreground, its process
+//     group), whose number pgrun keeps from reuse by keeping the command
+//     unreaped (a number stays allocated while any process uses it as pid,
+//     group or session);
+//   - carrying the run's environment cookie.
+//
+// Start reads pgrun's children once before it forks the command: they, and
+// orphans adopted from them, are never the tree's. Where there are none
+// and pgrun is not the init of its pid namespace, every orphan that pgrun
+// adopts as the child subreaper descends from the command; otherwise an
+// orphan is the tree's only with one of the proofs above, and one without
+// is reaped when it exits but never signalled or waited for (Info.Limits
+// says so). What each mode can prove: Group, the command's group;
+// Subreaper, that and all that is linked or adopted as above; Cgroup, the
+// same and everything in the cgroup; Pidns, everything in the namespace.
+//
+// A number is signalled only while pgrun can prove that it still names the
+// process it proved to be the tree's. A process group is signalled through
+// its leader's pidfd, or by number only while the leader is an unreaped
+// child of pgrun; other descendants only through pidfds checked after
+// opening; in a pid namespace of pgrun's, the init signals every process
+// of the namespace, which is exactly the tree. After [Tree.Release] a Tree
+// signals nothing.
 //
 // A Tree is not safe for concurrent use: one goroutine owns it, and that
 // goroutine must be the only one in the process that waits for children.
