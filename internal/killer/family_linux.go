@@ -116,7 +116,7 @@ func (k kin) own(t Tree, leader int, fg bool, cookie string, c *containment) {
 // children are not the tree's, or "".
 func (k kin) limits(c *containment) string {
 	var out []string
-	for _, s := range []string{c.limits(), k.describe()} {
+	for _, s := range []string{c.limits(), noPidfds(), k.describe()} {
 		if s != "" {
 			out = append(out, s)
 		}

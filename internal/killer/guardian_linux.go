@@ -253,6 +253,12 @@ func guard(tree Tree, spec Spec, c *containment, pid, pidfd int, cookie string) 
 	if c.mode == Pidns {
 		return tree, "not needed: the kernel ends the pid namespace when pgrun dies"
 	}
+	if !pidfds() {
+		// With pgrun dead nothing pins any number of the tree: a
+		// guardian could signal only by numbers that may name
+		// another process by then.
+		return tree, "unavailable: no pidfds on this system"
+	}
 	g := armGuardian(c.mode, spec.Foreground, pid, pidfd, cookie, c.cg)
 	return &guardedTree{Tree: tree, g: g}, "armed " + guardianDelay.String() + " after the start"
 }

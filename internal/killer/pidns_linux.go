@@ -249,7 +249,7 @@ func (t *nsTree) Signal(sig syscall.Signal, then ...syscall.Signal) (bool, error
 // the namespace, and waits until all of them, and the init, have exited.
 func (t *nsTree) kill() (bool, error) {
 	var err error
-	if t.pidfd >= 0 {
+	if t.pidfd >= 0 && pidfds() {
 		err = unix.PidfdSendSignal(t.pidfd, syscall.SIGKILL, nil, 0)
 	} else {
 		err = unix.Kill(t.init, syscall.SIGKILL) // an unreaped child: its number is its own

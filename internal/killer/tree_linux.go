@@ -4,7 +4,9 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"slices"
 	"strings"
+	"sync"
 	"syscall"
 	"time"
 
@@ -79,7 +81,7 @@ func (t *tree) Signal(sig syscall.Signal, then ...syscall.Signal) (bool, error) 
 			if viaGroup && p.pgid == t.g.leader {
 				continue // the group signal reached it
 			}
-			if unix.PidfdSendSignal(p.fd, sig, nil, 0) == nil {
+			if p.signal(sig) == nil {
 				reached = true
 			}
 		}
@@ -102,7 +104,7 @@ func (t *tree) kill() (bool, error) {
 			return reached, err
 		}
 		for _, p := range procs {
-			if unix.PidfdSendSignal(p.fd, syscall.SIGKILL, nil, 0) == nil {
+			if p.signal(syscall.SIGKILL) == nil {
 				reached = true
 			}
 		}
@@ -168,9 +170,50 @@ func (t *tree) Release() (Exit, error) { return t.g.Release() }
 // taken for a pid of pgrun's.
 func (t *tree) Blind() string { return ForeignProc() }
 
-// proc is a live descendant of pgrun, held by a pidfd.
+// proc is a live descendant of pgrun, held by a pidfd, or, where the
+// system has none, a child of pgrun held by its number, which cannot be
+// reused while pgrun has not reaped it.
 type proc struct {
-	pid, pgid, fd int
+	pid, pgid, fd int // fd is -1 for a child held by its number
+}
+
+// signal sends sig to p.
+func (p proc) signal(sig syscall.Signal) error {
+	if p.fd < 0 {
+		return unix.Kill(p.pid, sig)
+	}
+	return unix.PidfdSendSignal(p.fd, sig, nil, 0)
+}
+
+// alive reports whether p has not exited.
+func (p proc) alive() bool {
+	if p.fd < 0 {
+		return live(p.pid)
+	}
+	return alive(p.fd)
+}
+
+// pidfds reports whether this system lets pgrun open pidfds and signal
+// through them: not on Linux before 5.3 (pidfd_open), in gVisor, or under
+// a seccomp profile that refuses the calls (ENOSYS). Without them pgrun
+// signals only what it can hold by a number that cannot be reused: the
+// command's group while the command is unreaped, and its own children.
+var pidfds = sync.OnceValue(func() bool {
+	fd, err := unix.PidfdOpen(os.Getpid(), 0)
+	if err != nil {
+		return false
+	}
+	defer unix.Close(fd)
+	return unix.PidfdSendSignal(fd, 0, nil, 0) == nil
+})
+
+// noPidfds says what pgrun cannot do without pidfds, or "" where it has
+// them.
+func noPidfds() string {
+	if pidfds() {
+		return ""
+	}
+	return "no pidfds on this system (pidfd_open or pidfd_send_signal refused: Linux before 5.3, gVisor, a seccomp profile): a process that left the command's group gets a signal only once pgrun has adopted it (its parent ended), and no guardian can be armed"
 }
 
 // descendants lists pgrun's live descendants, each with a pidfd verified
@@ -215,7 +258,6 @@ func passDescendants(f *family, skip int) ([]proc, error) {
 		}
 		return ok
 	}
-	isSelf := func() bool { return true }
 	listed := make(map[int]bool, len(kids[self]))
 	for _, e := range kids[self] {
 		listed[e.pid] = true
@@ -225,14 +267,17 @@ func passDescendants(f *family, skip int) ([]proc, error) {
 		if e.pid != f.leader && !f.ours(e.pid) {
 			continue // a stranger, with all that it leads
 		}
-		if add(e.pid, self, isSelf) {
+		if p, ok := openChild(e.pid); ok {
+			out = append(out, p)
 			continue
 		}
 		// A child that just died had its children re-parented to pgrun
 		// before the pass read its own entry: take them as pgrun's.
 		for _, orphan := range kids[e.pid] {
-			if f.ours(orphan.pid) {
-				add(orphan.pid, self, isSelf)
+			if p, ok := openChild(orphan.pid); ok && f.ours(orphan.pid) {
+				out = append(out, p)
+			} else if ok {
+				closeAll([]proc{p})
 			}
 		}
 	}
@@ -263,7 +308,7 @@ func passDescendants(f *family, skip int) ([]proc, error) {
 	for i := 0; i < len(out); i++ {
 		parent := out[i]
 		for _, e := range kids[parent.pid] {
-			add(e.pid, parent.pid, func() bool { return alive(parent.fd) })
+			add(e.pid, parent.pid, parent.alive)
 		}
 	}
 	return out, nil
@@ -300,15 +345,21 @@ func openChecked(pid int, buf []byte, is func(procStat) bool) (int, procStat, bo
 	return fd, st, true
 }
 
-// openChild returns the pidfd of pid, an unreaped child of pgrun, if it is
-// alive.
+// openChild returns pid if it is a live child of pgrun, with its pidfd
+// where the system has them: a child's number is its own until pgrun reaps
+// it, so a pidfd opened before it was found to be one names it.
 func openChild(pid int) (proc, bool) {
-	fd, err := unix.PidfdOpen(pid, 0)
-	if err != nil {
-		return proc{}, false
+	fd := -1
+	if pidfds() {
+		var err error
+		if fd, err = unix.PidfdOpen(pid, 0); err != nil {
+			return proc{}, false
+		}
 	}
-	if !alive(fd) {
-		unix.Close(fd)
+	if !live(pid) {
+		if fd >= 0 {
+			unix.Close(fd)
+		}
 		return proc{}, false
 	}
 	pgid, err := unix.Getpgid(pid)
@@ -325,21 +376,33 @@ func alive(pidfd int) bool {
 	return err == nil && n == 0
 }
 
-// waitExit waits until every process in procs has exited, or for at most d.
+// waitExit waits until every process in procs has exited, or for at most
+// d. Processes held by their number are looked at every few milliseconds:
+// without pidfds nothing else says when one of them exits.
 func waitExit(procs []proc, d time.Duration) {
 	deadline := time.Now().Add(d)
-	fds := make([]unix.PollFd, len(procs))
-	for i, p := range procs {
-		fds[i] = unix.PollFd{Fd: int32(p.fd), Events: unix.POLLIN}
+	var fds []unix.PollFd
+	var pinned []proc
+	for _, p := range procs {
+		if p.fd < 0 {
+			pinned = append(pinned, p)
+		} else {
+			fds = append(fds, unix.PollFd{Fd: int32(p.fd), Events: unix.POLLIN})
+		}
 	}
-	for len(fds) > 0 {
+	for len(fds) > 0 || len(pinned) > 0 {
 		left := time.Until(deadline)
 		if left <= 0 {
 			return
 		}
-		if _, err := unix.Poll(fds, int(left.Milliseconds())+1); err != nil && !errors.Is(err, unix.EINTR) {
+		wait := int(left.Milliseconds()) + 1
+		if len(pinned) > 0 {
+			wait = min(wait, 5)
+		}
+		if _, err := unix.Poll(fds, wait); err != nil && !errors.Is(err, unix.EINTR) {
 			return
 		}
+		pinned = slices.DeleteFunc(pinned, func(p proc) bool { return !p.alive() })
 		live := fds[:0]
 		for _, f := range fds {
 			if f.Revents == 0 {
@@ -352,7 +415,9 @@ func waitExit(procs []proc, d time.Duration) {
 
 func closeAll(procs []proc) {
 	for _, p := range procs {
-		unix.Close(p.fd)
+		if p.fd >= 0 {
+			unix.Close(p.fd)
+		}
 	}
 }
 

@@ -74,7 +74,7 @@ func walkDown(f *family, skip int) (procs []proc, ok bool) {
 		}
 		if found {
 			out = append(out, p)
-			queue = append(queue, node{pid, func() bool { return alive(p.fd) }})
+			queue = append(queue, node{pid, p.alive})
 		}
 		return found
 	}
