@@ -79,14 +79,17 @@ func (c *containment) failed(err error) error {
 // killed once (a CI slot that is reused). The child dies before running a
 // single instruction of its own. tree detects that, reaps it and returns
 // errKilledAtBirth: the caller falls back and starts the command again.
-func (c *containment) tree(pid, pidfd int) (Tree, error) {
+//
+// k says who pgrun's children were before the command (see family); fg and
+// cookie, how the command's tree is marked.
+func (c *containment) tree(pid, pidfd int, k kin, fg bool, cookie string) (Tree, error) {
 	switch {
 	case c.mode == Group:
 		return NewGroup(pid, pidfd), nil
 	case c.ns != nil:
 		return c.ns.tree(pid, pidfd)
 	case c.cg == nil:
-		return NewTree(pid, pidfd), nil
+		return newTree(pid, pidfd, k.family(pid, fg, cookie, nil)), nil
 	case neverExecuted(pid):
 		reap(pid) // it is dying, not running: this does not block for long
 		if pidfd >= 0 {
@@ -94,7 +97,7 @@ func (c *containment) tree(pid, pidfd int) (Tree, error) {
 		}
 		return nil, errKilledAtBirth
 	}
-	return &cgroupTree{tree: NewTree(pid, pidfd).(*tree), cg: c.cg}, nil
+	return &cgroupTree{tree: newTree(pid, pidfd, k.family(pid, fg, cookie, c.cg)), cg: c.cg}, nil
 }
 
 // fallback gives up the cgroup, after errKilledAtBirth or a failed start,

@@ -172,7 +172,7 @@ func Start(spec Spec, spawn Spawn) (Tree, Info, error) {
 			c.discard()
 			return nil, Info{}, err
 		}
-		tree, err := c.tree(pid, pidfd)
+		tree, err := c.tree(pid, pidfd, k, spec.Foreground, cookie)
 		if errors.Is(err, errKilledAtBirth) {
 			if ferr := c.fallback(err.Error()); ferr != nil {
 				return nil, Info{}, ferr
@@ -182,7 +182,6 @@ func Start(spec Spec, spawn Spawn) (Tree, Info, error) {
 		if err != nil {
 			return nil, Info{}, err
 		}
-		k.own(tree, pid, spec.Foreground, cookie, c)
 		tree, guardian := guard(tree, spec, c, pid, pidfd, cookie)
 		return tree, Info{Mode: c.mode, Why: c.why, Limits: k.limits(c), Guardian: guardian}, nil
 	}

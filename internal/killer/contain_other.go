@@ -29,7 +29,9 @@ func (c *containment) apply(l *Launch) error { return nil }
 func (c *containment) failed(err error) error { return err }
 
 // tree returns the Tree of the command just started.
-func (c *containment) tree(pid, pidfd int) (Tree, error) { return NewGroup(pid, pidfd), nil }
+func (c *containment) tree(pid, pidfd int, k kin, fg bool, cookie string) (Tree, error) {
+	return NewGroup(pid, pidfd), nil
+}
 
 // limits is "": the group reaches what it reaches.
 func (c *containment) limits() string { return "" }
@@ -45,7 +47,5 @@ func (c *containment) fallback(why string) error { return nil }
 type kin struct{}
 
 func readKin() (kin, error) { return kin{}, nil }
-
-func (kin) own(t Tree, leader int, fg bool, cookie string, c *containment) {}
 
 func (kin) limits(c *containment) string { return c.limits() }

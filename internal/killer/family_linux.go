@@ -50,6 +50,7 @@ type family struct {
 	exited  bool   // the leader has exited (it stays unreaped)
 	cgName  string // cgroup as /proc/PID/cgroup names it, once looked up
 	cgKnown bool
+	held    map[int]int // pidfds of pgrun's children, by pid (see reapBut)
 }
 
 // kin is what pgrun knows of its children before it forks the command.
@@ -94,27 +95,26 @@ func (f *family) strangers() bool { return len(f.before) > 0 || f.init }
 // tree's.
 func (k kin) strangers() bool { return len(k.before) > 0 || k.init }
 
-// own gives t, the tree of the command leader just started, the family
-// that owns pgrun's children from now on.
-func (k kin) own(t Tree, leader int, fg bool, cookie string, c *containment) {
+// family returns the owner of pgrun's children for the command leader,
+// just started in the containment c (cg, its cgroup, or nil).
+func (k kin) family(leader int, fg bool, cookie string, cg *cgroup) *family {
 	f := &family{leader: leader, fg: fg, before: k.before, init: k.init}
 	if cookie != "" {
 		f.cookie = []byte(cookie)
 	}
-	if c.cg != nil {
-		f.cgroup = c.cg.dir
+	if cg != nil {
+		f.cgroup = cg.dir
 	}
-	switch t := t.(type) {
-	case *tree:
-		t.fam = f
-	case *cgroupTree:
-		t.fam = f
-	}
+	return f
 }
 
 // limits is what the containment c cannot reach, and which of pgrun's
-// children are not the tree's, or "".
+// children are not the tree's, or "". Only the modes that follow the tree
+// beyond the group have either to say.
 func (k kin) limits(c *containment) string {
+	if c.mode != Subreaper && c.mode != Cgroup {
+		return c.limits()
+	}
 	var out []string
 	for _, s := range []string{c.limits(), noPidfds(), k.describe()} {
 		if s != "" {
@@ -239,7 +239,10 @@ func (f *family) children() ([]int, error) {
 // has a chain of live ancestors up to a live child of pgrun that is the
 // tree's.
 func (f *family) alive() (bool, error) {
-	if !f.strangers() {
+	if !f.strangers() || !viewProc().own {
+		// (Where /proc is another namespace's, its children files
+		// cannot be read: strangers are then counted as the tree's,
+		// which at worst waits for them, and never signals them.)
 		// Authoritative, where the children files are hints: without
 		// WEXITED, zombies are not counted, and the guardian, forked
 		// by another thread, is not seen from this one (waitFlags).
@@ -293,7 +296,7 @@ func (f *family) reap() (bool, error) {
 			f.exited = true
 			return true, f.reapBut(f.leader)
 		default:
-			if err := reapNow(pid); err != nil {
+			if err := f.reapNow(pid); err != nil {
 				return f.exited, err
 			}
 		}
@@ -302,15 +305,59 @@ func (f *family) reap() (bool, error) {
 
 // reapBut reaps every exited child but keep. The children files are exact
 // between reaps, so one pass finds every child, and orphans adopted during
-// it raise another SIGCHLD when they exit.
+// it raise another SIGCHLD when they exit. Only the main thread's file is
+// read: the kernel gives a subreaper's orphans to its first live thread,
+// the main one, which also forks the command and has the children pgrun
+// started with; the guardian, another thread's, is not to be reaped here.
+//
+// Asking each child (wait4) would make every SIGCHLD cost a system call
+// per child once the leader has exited, which a tree of many adopted
+// processes that end one by one turns into a cost that grows as the
+// square of their number. So each child gets a pidfd once, and one poll
+// of all of them tells which have exited.
 func (f *family) reapBut(keep int) error {
-	pids, err := children()
+	if !viewProc().own {
+		return nil // no children file to read: they stay zombies until pgrun exits
+	}
+	pids, err := mainChildren()
 	if err != nil {
 		return err
 	}
+	var fds []unix.PollFd
+	var polled []int
 	for _, pid := range pids {
-		if pid != keep {
-			if err := reapNow(pid); err != nil {
+		if pid == keep {
+			continue
+		}
+		fd, ok := f.held[pid]
+		if !ok && pidfds() {
+			// Unreaped, the child's number is its own.
+			if fd, err = unix.PidfdOpen(pid, 0); err == nil {
+				ok = true
+				if f.held == nil {
+					f.held = make(map[int]int)
+				}
+				f.held[pid] = fd
+			}
+		}
+		if !ok {
+			if err := f.reapNow(pid); err != nil {
+				return err
+			}
+			continue
+		}
+		fds = append(fds, unix.PollFd{Fd: int32(fd), Events: unix.POLLIN})
+		polled = append(polled, pid)
+	}
+	if len(fds) == 0 {
+		return nil
+	}
+	if err := retryEINTR(func() error { _, err := unix.Poll(fds, 0); return err }); err != nil {
+		return fmt.Errorf("poll: %w", err)
+	}
+	for i, pfd := range fds {
+		if pfd.Revents != 0 {
+			if err := f.reapNow(polled[i]); err != nil {
 				return err
 			}
 		}
@@ -319,15 +366,34 @@ func (f *family) reapBut(keep int) error {
 }
 
 // reapNow reaps pid, a child of pgrun, if it has exited.
-func reapNow(pid int) error {
-	err := retryEINTR(func() error {
-		_, err := syscall.Wait4(pid, nil, syscall.WNOHANG, nil)
+func (f *family) reapNow(pid int) error {
+	var got int
+	err := retryEINTR(func() (err error) {
+		got, err = syscall.Wait4(pid, nil, syscall.WNOHANG, nil)
 		return err
 	})
 	if err != nil && !errors.Is(err, syscall.ECHILD) {
 		return fmt.Errorf("wait4(%d): %w", pid, err)
 	}
+	if got == pid || err != nil {
+		f.drop(pid)
+	}
 	return nil
+}
+
+// drop closes the pidfd held for pid, which is gone.
+func (f *family) drop(pid int) {
+	if fd, ok := f.held[pid]; ok {
+		unix.Close(fd)
+		delete(f.held, pid)
+	}
+}
+
+// release closes every pidfd held.
+func (f *family) release() {
+	for pid := range f.held {
+		f.drop(pid)
+	}
 }
 
 // siPid is the si_pid of a siginfo that waitid filled: the first field of

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"strconv"
+	"sync"
 
 	"golang.org/x/sys/unix"
 )
@@ -30,20 +31,33 @@ func children() ([]int, error) {
 
 // allChildren lists what the children files of pgrun's threads list.
 func allChildren() ([]int, error) {
-	tasks, err := os.ReadDir("/proc/self/task")
+	var buf [16 << 10]byte
+	pids, err := childrenIn("/proc/self/task", buf[:])
 	if err != nil {
-		return nil, fmt.Errorf("listing threads: %w", err)
+		return nil, fmt.Errorf("listing pgrun's children: %w", err)
+	}
+	return pids, nil
+}
+
+// mainChildrenFile is the children file of pgrun's main thread.
+var mainChildrenFile = sync.OnceValue(func() string {
+	return "/proc/self/task/" + strconv.Itoa(os.Getpid()) + "/children"
+})
+
+// mainChildren lists what the children file of pgrun's main thread lists.
+func mainChildren() ([]int, error) {
+	var buf [16 << 10]byte
+	path := mainChildrenFile()
+	b, err := readAt(unix.AT_FDCWD, path, buf[:])
+	if err != nil {
+		if b, err = os.ReadFile(path); err != nil { // longer than buf
+			return nil, fmt.Errorf("listing pgrun's children: %w", err)
+		}
 	}
 	var pids []int
-	for _, t := range tasks {
-		b, err := os.ReadFile("/proc/self/task/" + t.Name() + "/children")
-		if err != nil {
-			continue // the thread exited
-		}
-		for _, f := range bytes.Fields(b) {
-			if pid, err := strconv.Atoi(string(f)); err == nil {
-				pids = append(pids, pid)
-			}
+	for _, f := range bytes.Fields(b) {
+		if pid, err := strconv.Atoi(string(f)); err == nil {
+			pids = append(pids, pid)
 		}
 	}
 	return pids, nil

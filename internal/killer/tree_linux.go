@@ -163,7 +163,10 @@ func (t *tree) Reap() (bool, error) {
 
 func (t *tree) Alive() (bool, error) { return t.fam.alive() }
 
-func (t *tree) Release() (Exit, error) { return t.g.Release() }
+func (t *tree) Release() (Exit, error) {
+	t.fam.release()
+	return t.g.Release()
+}
 
 // Blind says why descendants that left the group cannot be found, or "":
 // where /proc is another pid namespace's, none of its numbers may be
