@@ -8,8 +8,11 @@ import (
 )
 
 // quote puts s in apostrophes the way coreutils' diagnostics do: C escapes
-// for control characters, the apostrophe and the backslash, octal for bytes
-// that are not valid UTF-8. Printable UTF-8 is kept as is.
+// for the apostrophe, the backslash, newline and tab, octal for every other
+// control character (C0, DEL and the C1 controls U+0080 to U+009F, byte by
+// byte) and for bytes that are not valid UTF-8. Printable UTF-8 is kept as
+// is. So a quoted string never moves a terminal's cursor or starts an
+// escape sequence, whatever a command line holds.
 func quote(s string) string {
 	var b strings.Builder
 	b.WriteByte('\'')
@@ -25,8 +28,10 @@ func quote(s string) string {
 			b.WriteString(`\n`)
 		case r == '\t':
 			b.WriteString(`\t`)
-		case r < 0x80 && !unicode.IsPrint(r):
-			fmt.Fprintf(&b, "\\%03o", r)
+		case unicode.IsControl(r):
+			for _, c := range []byte(s[i : i+size]) {
+				fmt.Fprintf(&b, "\\%03o", c)
+			}
 		default:
 			b.WriteString(s[i : i+size])
 		}

@@ -349,7 +349,10 @@ func placeMark(p killer.Process) string {
 	return p.Place
 }
 
-// quoteArgs shows a command line, quoting only the arguments that need it.
+// quoteArgs shows a command line, quoting only the arguments that need it:
+// those a shell would split or expand, and those that quote must escape
+// (control characters, bytes that are not UTF-8), which printed raw would
+// move the cursor or colour a terminal, or garble a log.
 func quoteArgs(args []string) string {
 	if args == nil {
 		return "?"
@@ -357,8 +360,8 @@ func quoteArgs(args []string) string {
 	out := make([]string, len(args))
 	for i, a := range args {
 		out[i] = a
-		if a == "" || strings.ContainsAny(a, " \t\n'\"\\$`") {
-			out[i] = quote(a)
+		if q := quote(a); a == "" || strings.ContainsAny(a, " \t\n'\"\\$`") || q[1:len(q)-1] != a {
+			out[i] = q
 		}
 	}
 	return strings.Join(out, " ")
