@@ -154,7 +154,7 @@ func runScripts(t *testing.T, variant string) {
 		RequireUniqueNames:  true,
 		// [pinned]: this run keeps the leader unreaped (see TestScript).
 		// [root]: the tests run as root. [cgroup2]: a cgroup v2 file
-		// system is mounted.
+		// system is mounted. [freezer1]: the cgroup v1 freezer is.
 		Condition: func(cond string) (bool, error) {
 			switch cond {
 			case "pinned":
@@ -163,6 +163,11 @@ func runScripts(t *testing.T, variant string) {
 				return os.Geteuid() == 0, nil
 			case "userns":
 				return usernsAllowed(), nil
+			case "freezer1":
+				// The cgroup v1 freezer, where a KILLed process waits,
+				// in state D, until it is thawed.
+				_, err := os.Stat("/sys/fs/cgroup/freezer/cgroup.procs")
+				return err == nil, nil
 			case "cgroup2":
 				b, err := os.ReadFile("/proc/self/mountinfo")
 				return err == nil && bytes.Contains(b, []byte(" - cgroup2 ")), nil

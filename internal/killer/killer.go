@@ -52,6 +52,7 @@ package killer
 
 import (
 	"errors"
+	"strings"
 	"syscall"
 	"time"
 )
@@ -147,6 +148,21 @@ type Process struct {
 	// parent died and pgrun adopted it) or "escaped" (it left the group:
 	// setsid, setpgid).
 	Place string
+}
+
+// UnendedAfter is how long KILL rounds go on for processes that were sent
+// KILL and live on, when nothing new shows up.
+const UnendedAfter = 5 * time.Second
+
+// UnendedError reports processes of the tree that KILL cannot end: pgrun
+// may not signal them, or they live on after KILL. Everything else of the
+// tree has been KILLed.
+type UnendedError struct {
+	Processes []string // each "PID (command): why"
+}
+
+func (e *UnendedError) Error() string {
+	return "KILL cannot end " + strings.Join(e.Processes, "; ")
 }
 
 // ErrReleased is returned by Release when it is called a second time.

@@ -38,6 +38,9 @@ func newTree(leader, pidfd int, f *family) *tree {
 type tree struct {
 	g   *group
 	fam *family // pgrun's children: which are the tree's, reaping them
+	// unended is set once KILL gave up on processes it cannot end:
+	// Release then does not wait for a leader that lives on.
+	unended bool
 }
 
 // maxKillRounds bounds the walk-and-KILL rounds: a tree that is still
@@ -91,11 +94,20 @@ func (t *tree) Signal(sig syscall.Signal, then ...syscall.Signal) (bool, error) 
 
 // kill sends KILL to the group (atomic for its members, forks in flight
 // included), then walks and KILLs the descendants until none is alive.
+//
+// It gives up, with an *UnendedError naming what is left, as soon as KILL
+// cannot change anything: every process still alive refuses it (EPERM: a
+// setuid program that another user's pgrun may not signal), or has been
+// sent it and lived on for UnendedAfter without a new process showing up
+// (uninterruptible sleep, a frozen cgroup). Retrying neither helps.
 func (t *tree) kill() (bool, error) {
 	reached, err := t.g.signal(syscall.SIGKILL)
 	if err != nil {
 		return reached, err
 	}
+	denied := map[int]string{} // processes that refuse KILL, described
+	killed := map[int]bool{}   // processes sent KILL, by pid
+	lastNew := time.Now()      // when a round last KILLed a process for the first time
 	for round := 0; round < maxKillRounds; round++ {
 		// Every process, group members included: the rounds wait on
 		// their pidfds for the KILLed to be gone.
@@ -103,20 +115,69 @@ func (t *tree) kill() (bool, error) {
 		if err != nil {
 			return reached, err
 		}
+		var sent []proc
 		for _, p := range procs {
-			if p.signal(syscall.SIGKILL) == nil {
+			if _, ok := denied[p.pid]; ok {
+				continue
+			}
+			switch err := p.signal(syscall.SIGKILL); {
+			case err == nil:
 				reached = true
+				sent = append(sent, p)
+				if !killed[p.pid] {
+					killed[p.pid], lastNew = true, time.Now()
+				}
+			case errors.Is(err, unix.EPERM):
+				denied[p.pid] = describe(p.pid) + ": " + err.Error()
 			}
 		}
-		waitExit(procs, time.Second)
+		waitExit(sent, time.Second)
+		alive := describeAlive(sent)
 		closeAll(procs)
 		// A walk can miss a process forked while it ran; only pgrun
 		// having no live child proves that nothing is left.
 		if done, err := t.dead(); done || err != nil {
 			return reached, err
 		}
+		stuck := time.Since(lastNew) >= UnendedAfter
+		if len(denied) > 0 && len(sent) == 0 || stuck && len(alive) > 0 {
+			e := &UnendedError{Processes: append(mapValues(denied), alive...)}
+			t.unended = true
+			return reached, e
+		}
 	}
 	return reached, fmt.Errorf("the tree is still alive after %d rounds of KILL (%s)", maxKillRounds, t.unreached())
+}
+
+// describe names pid for an error: its number and command line.
+func describe(pid int) string {
+	return fmt.Sprintf("%d (%s)", pid, strings.Join(cmdline(pid), " "))
+}
+
+// describeAlive describes the processes of procs that are still alive,
+// with their state: what KILL has not ended.
+func describeAlive(procs []proc) []string {
+	var out []string
+	for _, p := range procs {
+		if !p.alive() {
+			continue
+		}
+		why := "alive after KILL"
+		if st, err := readStat(p.pid); err == nil {
+			why = fmt.Sprintf("alive after KILL, in state %c", st.State)
+		}
+		out = append(out, describe(p.pid)+": "+why)
+	}
+	return out
+}
+
+func mapValues(m map[int]string) []string {
+	out := make([]string, 0, len(m))
+	for _, v := range m {
+		out = append(out, v)
+	}
+	slices.Sort(out)
+	return out
 }
 
 // unreached describes pgrun's children of the tree that are still alive,
@@ -165,6 +226,15 @@ func (t *tree) Alive() (bool, error) { return t.fam.alive() }
 
 func (t *tree) Release() (Exit, error) {
 	t.fam.release()
+	if t.unended && live(t.g.leader) {
+		// Waiting for it could be forever: leave it to init.
+		t.g.released = true
+		if t.g.pidfd >= 0 {
+			unix.Close(t.g.pidfd)
+			t.g.pidfd = -1
+		}
+		return Exit{}, fmt.Errorf("the command (%s) is still running after KILL", describe(t.g.leader))
+	}
 	return t.g.Release()
 }
 

@@ -262,8 +262,12 @@ func (s *supervisor) run() (Result, error) {
 		}
 	}
 	if err != nil {
-		// Never leave a tree behind because pgrun failed.
-		s.tree.Signal(syscall.SIGKILL)
+		// Never leave a tree behind because pgrun failed, unless it
+		// failed because KILL cannot end what is left: trying again
+		// would only wait as long again.
+		if unended := (*killer.UnendedError)(nil); !errors.As(err, &unended) {
+			s.tree.Signal(syscall.SIGKILL)
+		}
 		s.tree.Release()
 		return Result{}, err
 	}
