@@ -149,7 +149,7 @@ func manPage(cmd *cobra.Command, readme, version string, date time.Time) (string
 			term = "**-" + f.Shorthand + "**, " + term
 		}
 		if f.NoOptDefVal == "" {
-			term += " *" + strings.ToUpper(arg) + "*"
+			term += "=*" + strings.ToUpper(arg) + "*" // as --help writes it, GNU's form
 		}
 		fmt.Fprintf(&b, "%s\n:   %s\n\n", term, strings.ReplaceAll(usage, "\n", " "))
 	})
@@ -194,15 +194,18 @@ func asciiRoff(roff []byte) []byte {
 }
 
 // synopsisLine sets a usage line as a man page's synopsis does: what is
-// typed as is in bold, what stands for something in italics.
+// typed as is in bold, what stands for something in italics (the value in
+// --timeout=DURATION too).
 func synopsisLine(use string) string {
 	var words []string
 	for _, w := range strings.Fields(use) {
 		core := strings.Trim(w, "[].")
 		lead, rest, _ := strings.Cut(w, core)
-		switch {
+		switch opt, value, ok := strings.Cut(core, "="); {
 		case core == "":
 			words = append(words, w)
+		case ok && strings.HasPrefix(opt, "-"):
+			words = append(words, lead+"**"+opt+"**=*"+value+"*"+rest)
 		case core == "pgrun" || strings.HasPrefix(core, "-"):
 			words = append(words, lead+"**"+core+"**"+rest)
 		default:

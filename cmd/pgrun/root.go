@@ -84,7 +84,7 @@ type outcome struct {
 func newRootCmd(prog string, stderr io.Writer, out *outcome) *cobra.Command {
 	f := flags{ladder: []ladderStep{{sig: syscall.SIGTERM}}, grace: defaultGrace, contain: "auto", guardian: "auto"}
 	cmd := &cobra.Command{
-		Use:                   "pgrun [OPTION]... DURATION COMMAND [ARG]...\n  pgrun [OPTION]... --timeout DURATION [--] COMMAND [ARG]...",
+		Use:                   "pgrun [OPTION]... DURATION COMMAND [ARG]...\n  pgrun [OPTION]... --timeout=DURATION [--] COMMAND [ARG]...",
 		Example:               "  pgrun 900 pytest -n auto\n  pgrun --timeout 15m --grace 10s -- make test",
 		Short:                 "Run a command with a time limit and kill its whole process tree",
 		Long:                  longHelp,
@@ -204,7 +204,10 @@ func newRootCmd(prog string, stderr io.Writer, out *outcome) *cobra.Command {
 
 // optionsHelp lists the options, one per line with its argument, in the
 // order they were defined, without pflag's type and default decorations
-// (the descriptions say the defaults that matter).
+// (the descriptions say the defaults that matter). An option's value is
+// written as GNU's --help writes it, --kill-after=DURATION: tools that
+// read option names from --help (help2man, coreutils' usage checks)
+// expect that form, and split "--kill-after DURATION" wrong.
 func optionsHelp(fs *pflag.FlagSet) string {
 	var b strings.Builder
 	fs.VisitAll(func(f *pflag.Flag) {
@@ -215,7 +218,7 @@ func optionsHelp(fs *pflag.FlagSet) string {
 		name += "--" + f.Name
 		arg, usage := pflag.UnquoteUsage(f)
 		if f.NoOptDefVal == "" {
-			name += " " + strings.ToUpper(arg)
+			name += "=" + strings.ToUpper(arg)
 		}
 		for i, line := range strings.Split(usage, "\n") {
 			if i > 0 {
