@@ -67,6 +67,11 @@ func formatLadder(steps []ladderStep) string {
 
 // runnerLadder is the ladder with the grace period in every wait left
 // unsaid; nil for a plain -s SIG, which Options.Signal and Grace say.
+//
+// A wait of 0 goes on to the next step at once, and after the last step
+// the next is KILL: a last step that says :0 (`-s TERM:0`) is followed by
+// an explicit KILL step, since the runner takes a last wait of 0 for "no
+// KILL", which is what a grace period of 0 (-k 0) means, as in timeout.
 func runnerLadder(steps []ladderStep, grace time.Duration) []runner.Step {
 	if len(steps) == 1 && !steps[0].hasWait {
 		return nil
@@ -77,6 +82,9 @@ func runnerLadder(steps []ladderStep, grace time.Duration) []runner.Step {
 		if st.hasWait {
 			out[i].Wait = st.wait
 		}
+	}
+	if last := steps[len(steps)-1]; last.hasWait && last.wait == 0 && last.sig != syscall.SIGKILL {
+		out = append(out, runner.Step{Signal: syscall.SIGKILL})
 	}
 	return out
 }

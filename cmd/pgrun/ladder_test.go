@@ -69,7 +69,9 @@ func TestRunnerLadder(t *testing.T) {
 	}
 	steps, _ := parseLadder("QUIT:30s,INT,TERM:0")
 	got := runnerLadder(steps, 7*time.Second)
-	want := []time.Duration{30 * time.Second, 7 * time.Second, 0}
+	// A last step that says :0 is followed by KILL at once.
+	steps = append(steps, ladderStep{sig: syscall.SIGKILL})
+	want := []time.Duration{30 * time.Second, 7 * time.Second, 0, 0}
 	if len(got) != len(want) {
 		t.Fatalf("runnerLadder = %v", got)
 	}
@@ -77,6 +79,11 @@ func TestRunnerLadder(t *testing.T) {
 		if st.Wait != want[i] || st.Signal != steps[i].sig {
 			t.Errorf("step %d = %v, want %v after %v", i, st, steps[i].sig, want[i])
 		}
+	}
+	// A last wait of 0 that is the grace period (-k 0) adds nothing.
+	steps, _ = parseLadder("QUIT:30s,TERM")
+	if got := runnerLadder(steps, 0); len(got) != 2 || got[1].Wait != 0 {
+		t.Errorf("runnerLadder with -k 0 = %v, want 2 steps, no KILL", got)
 	}
 }
 
