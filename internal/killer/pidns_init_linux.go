@@ -35,9 +35,6 @@ func Init(args []string) int {
 		return 2
 	}
 	// Routed before the command starts, so that no SIGCHLD is missed.
-	// Only SIGCHLD: a signal sent to the init itself ends it, and the
-	// namespace with it, as KILL would (routing the terminating signals
-	// to pass them on would cost every run about 5 ms, measured).
 	sigs := make(chan os.Signal, 128)
 	signal.Notify(sigs, syscall.SIGCHLD)
 	if err := setUpNamespace(userns); err != nil {
@@ -58,6 +55,20 @@ func Init(args []string) int {
 		return 1
 	}
 	send(ctl, binary.NativeEndian.AppendUint32([]byte{msgStarted}, uint32(pid)))
+	// A signal sent to the init from outside (an outer pgrun signals
+	// every process of its tree, this one too) is passed on to the
+	// namespace, as pgrun's own requests are: by default it would end
+	// the init, and the kernel would KILL the namespace at once, with no
+	// grace period. Routed only now, in the background, one signal at a
+	// time: each is a round trip to the Go runtime's signal thread, about
+	// 5 ms for all of them, which the command's start does not wait for.
+	// One that comes sooner ends the namespace, as before.
+	outside := make(chan os.Signal, 64)
+	go func() {
+		for _, sig := range passedOn {
+			signal.Notify(outside, sig)
+		}
+	}()
 
 	reqs, closed := make(chan []byte), make(chan struct{})
 	go func() {
@@ -88,6 +99,8 @@ func Init(args []string) int {
 				}
 			}
 			send(ctl, []byte{msgReply, reached})
+		case sig := <-outside:
+			unix.Kill(-1, sig.(syscall.Signal)) // every process of the namespace but pid 1
 		case <-sigs:
 			var empty bool
 			if cmdEnded, empty = reapAll(ctl, pid, cmdEnded); cmdEnded && empty {
@@ -96,6 +109,24 @@ func Init(args []string) int {
 		}
 	}
 }
+
+// passedOn lists the signals that the init passes on to its namespace when
+// it receives them: those whose default action would end it, and CONT,
+// which follows every signal pgrun sends. Common ones first: they are
+// routed in this order.
+var passedOn = func() []os.Signal {
+	s := []os.Signal{
+		syscall.SIGTERM, syscall.SIGINT, syscall.SIGHUP, syscall.SIGQUIT,
+		syscall.SIGCONT, syscall.SIGUSR1, syscall.SIGUSR2, syscall.SIGABRT,
+		syscall.SIGALRM, syscall.SIGPIPE, syscall.SIGXCPU, syscall.SIGXFSZ,
+		syscall.SIGVTALRM, syscall.SIGPROF, syscall.SIGIO, syscall.SIGPWR,
+		syscall.SIGSTKFLT, syscall.SIGSYS, syscall.SIGTRAP,
+	}
+	for sig := syscall.Signal(34); sig <= 64; sig++ { // real-time
+		s = append(s, sig)
+	}
+	return s
+}()
 
 // reapAll reaps every exited process of the namespace, reports the
 // command's end when it is among them (saying whether anything else is
