@@ -211,7 +211,7 @@ type supervisor struct {
 
 	exited    bool // the command has exited
 	timedOut  bool // the deadline passed
-	signalled bool // a terminating signal was sent to the group
+	signalled bool // a signal meant to end the tree was sent to it (see ends)
 	escalated bool // KILL was sent on escalation
 	killed    bool // KILL reached a process
 }
@@ -331,8 +331,23 @@ func (s *supervisor) handle(sig syscall.Signal) error {
 	if err := s.send(sig, Relay); err != nil {
 		return err
 	}
-	s.killIn(s.opts.Grace)
+	if ends(sig) {
+		s.killIn(s.opts.Grace)
+	}
 	return nil
+}
+
+// ends reports whether a relayed sig is meant to end the command, and so
+// starts the grace period, after which KILL follows. USR1 and USR2, the
+// real-time signals and those of profilers and I/O readiness are messages
+// that programs handle and go on (a stack dump, a log reopened): relayed,
+// they start no grace period.
+func ends(sig syscall.Signal) bool {
+	switch sig {
+	case syscall.SIGUSR1, syscall.SIGUSR2, syscall.SIGPROF, syscall.SIGVTALRM, syscall.SIGIO:
+		return false
+	}
+	return !realtime(sig)
 }
 
 func (s *supervisor) reap() error {
@@ -449,7 +464,9 @@ func (s *supervisor) send(sig syscall.Signal, why Reason) error {
 	if err != nil {
 		return err
 	}
-	s.signalled = true
+	if why != Relay || ends(sig) {
+		s.signalled = true
+	}
 	if sig == syscall.SIGKILL && reached {
 		s.killed = true
 	}

@@ -28,3 +28,6 @@ var terminating = func() []syscall.Signal {
 func routedLateHere(sig syscall.Signal) bool {
 	return sig >= 34 || sig == syscall.SIGPWR
 }
+
+// realtime reports whether sig is one of the real-time signals.
+func realtime(sig syscall.Signal) bool { return sig >= 34 }

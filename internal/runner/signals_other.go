@@ -19,3 +19,7 @@ var terminating = []syscall.Signal{
 
 // routedLateHere adds nothing on systems without real-time signals.
 func routedLateHere(syscall.Signal) bool { return false }
+
+// realtime reports whether sig is one of the real-time signals, which
+// pgrun does not handle here.
+func realtime(syscall.Signal) bool { return false }
