@@ -85,6 +85,7 @@ func parseGuardSpec(args []string) (guardSpec, error) {
 // streams, ignoring the signals a terminal or a closed pipe would send.
 // While pgrun lives it makes no system call at all.
 func Guard(args []string) int {
+	closeInherited(cgroupFd + 1)
 	signal.Ignore(syscall.SIGINT, syscall.SIGHUP, syscall.SIGQUIT, syscall.SIGPIPE,
 		syscall.SIGTTIN, syscall.SIGTTOU, syscall.SIGTSTP)
 	spec, err := parseGuardSpec(args)
@@ -98,6 +99,38 @@ func Guard(args []string) int {
 	}
 	spec.kill()
 	return 0
+}
+
+// closeInherited closes the descriptors from first up that the guardian
+// inherited: those pgrun's caller left open without close-on-exec, which
+// pgrun keeps for the command, reach the guardian too, and a pipe held
+// there would keep its reader waiting after pgrun is gone. Inherited ones
+// are those without close-on-exec: the Go runtime opens its own (the
+// cgroup files it reads for GOMAXPROCS) with it.
+func closeInherited(first int) {
+	dir, err := unix.Open("/proc/self/fd", unix.O_RDONLY|unix.O_DIRECTORY|unix.O_CLOEXEC, 0)
+	if err != nil {
+		return
+	}
+	var names []string
+	var buf [4096]byte
+	for {
+		n, err := unix.Getdents(dir, buf[:])
+		if err != nil || n <= 0 {
+			break
+		}
+		_, _, names = unix.ParseDirent(buf[:n], -1, names)
+	}
+	unix.Close(dir)
+	for _, name := range names {
+		fd, err := strconv.Atoi(name)
+		if err != nil || fd < first || fd == dir {
+			continue
+		}
+		if flags, err := unix.FcntlInt(uintptr(fd), unix.F_GETFD, 0); err == nil && flags&unix.FD_CLOEXEC == 0 {
+			unix.Close(fd)
+		}
+	}
 }
 
 // kill KILLs the tree of a pgrun that died: its group through the
