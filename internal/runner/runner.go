@@ -68,6 +68,11 @@ func Run(opts Options) (Result, error) {
 		pid = p
 		return p, pidfd, err
 	})
+	if err != nil {
+		// The command's group may have taken the terminal before its
+		// exec failed: it goes back to its owner, as after any run.
+		term.restore(sigs)
+	}
 	var execErr *killer.ExecError
 	if errors.As(err, &execErr) {
 		return Result{}, &StartError{Name: opts.Args[0], Err: execErr.Err}
