@@ -108,23 +108,15 @@ func Guard(args []string) int {
 // are those without close-on-exec: the Go runtime opens its own (the
 // cgroup files it reads for GOMAXPROCS) with it.
 func closeInherited(first int) {
-	dir, err := unix.Open("/proc/self/fd", unix.O_RDONLY|unix.O_DIRECTORY|unix.O_CLOEXEC, 0)
+	names, err := dirNames("/proc/self/fd")
 	if err != nil {
 		return
 	}
-	var names []string
-	var buf [4096]byte
-	for {
-		n, err := unix.Getdents(dir, buf[:])
-		if err != nil || n <= 0 {
-			break
-		}
-		_, _, names = unix.ParseDirent(buf[:n], -1, names)
-	}
-	unix.Close(dir)
 	for _, name := range names {
+		// (The listing's own descriptor, closed by now, is listed too:
+		// F_GETFD fails on it.)
 		fd, err := strconv.Atoi(name)
-		if err != nil || fd < first || fd == dir {
+		if err != nil || fd < first {
 			continue
 		}
 		if flags, err := unix.FcntlInt(uintptr(fd), unix.F_GETFD, 0); err == nil && flags&unix.FD_CLOEXEC == 0 {

@@ -159,7 +159,7 @@ func childrenOf(pid int, buf []byte) ([]int, error) {
 // its own on every SIGCHLD once the command has exited, and os.File costs
 // three times as many.
 func childrenIn(dir string, buf []byte) ([]int, error) {
-	tids, err := threads(dir)
+	tids, err := dirNames(dir)
 	if err != nil {
 		return nil, err
 	}
@@ -185,8 +185,9 @@ func childrenIn(dir string, buf []byte) ([]int, error) {
 	return pids, nil
 }
 
-// threads lists the names in dir, a /proc/PID/task directory.
-func threads(dir string) ([]string, error) {
+// dirNames lists the names in dir (a /proc directory), with plain system
+// calls.
+func dirNames(dir string) ([]string, error) {
 	fd, err := unix.Open(dir, unix.O_RDONLY|unix.O_DIRECTORY|unix.O_CLOEXEC, 0)
 	if err != nil {
 		return nil, &os.PathError{Op: "open", Path: dir, Err: err}
