@@ -69,8 +69,8 @@ Exit status:
 type outcome struct {
 	res    runner.Result
 	err    error
-	report *report // nil without --report
-	path   string  // where the report goes
+	report *report       // nil without --report
+	target *reportTarget // where the report goes, checked before the start
 
 	args    []string      // the command, for annotateTimeout
 	timeout time.Duration // its limit
@@ -129,8 +129,12 @@ func newRootCmd(prog string, stderr io.Writer, out *outcome) *cobra.Command {
 				Contain:        f.contain,
 				Guardian:       f.guardian == "auto",
 			}
-			if f.report != "" {
-				out.report, out.path = newReport(args, f.timeout, f.grace), f.report
+			if cmd.Flags().Changed("report") { // --report '' too: refused
+				target, err := openReport(f.report)
+				if err != nil {
+					return err
+				}
+				out.report, out.target = newReport(args, f.timeout, f.grace), target
 			}
 			// -v is silent on a run where nothing happened, as timeout(1)
 			// is: the containment is said with the first signal sent,
@@ -244,6 +248,11 @@ func run(argv []string) int {
 		cmd.SetArgs(args)
 		err = cmd.Execute()
 	}
+	var reportErr *reportError
+	if errors.As(err, &reportErr) { // not a usage error: no "Try" line
+		fmt.Fprintf(stderr, "%s: %v\n", prog, err)
+		return runner.ExitCanceled
+	}
 	if err != nil {
 		return reportUsage(stderr, prog, err)
 	}
@@ -269,8 +278,10 @@ func run(argv []string) int {
 	}
 	if out.report != nil {
 		out.report.finish(res, out.err, code)
-		if err := out.report.write(out.path); err != nil {
-			fmt.Fprintf(stderr, "%s: writing the report: %v\n", prog, err)
+		// Found only now (a FIFO without a reader, a full disk): said,
+		// and the status stays the run's, which a caller acts on.
+		if err := out.report.write(out.target); err != nil {
+			fmt.Fprintf(stderr, "%s: %v\n", prog, err)
 		}
 	}
 	if out.err == nil && res.Signal != 0 {
