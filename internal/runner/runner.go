@@ -489,8 +489,8 @@ func (s *supervisor) send(sig syscall.Signal, why Reason) error {
 // afterKill is how long a blind tree (see killer.Tree.Blind) may stay
 // alive after KILL before pgrun gives up on it: the group's members die at
 // once, so what lives on after that is out of reach, and waiting for it
-// could be forever.
-const afterKill = 5 * time.Second
+// could be forever. A variable so that tests can shorten it.
+var afterKill = 5 * time.Second
 
 // outOfReach fails the run if the tree is still alive afterKill after KILL.
 func (s *supervisor) outOfReach() error {
