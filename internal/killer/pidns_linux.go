@@ -232,7 +232,11 @@ func (t *nsTree) Signal(sig syscall.Signal, then ...syscall.Signal) (bool, error
 		req = append(req, byte(s))
 	}
 	if _, err := t.ctl.Write(req); err != nil {
-		if t.initGone() {
+		// The init's end closes only as the init exits, and the
+		// namespace ends with it (on its own, the init exits once the
+		// namespace is empty): nothing is left to signal, even while
+		// the init cannot be waited for yet.
+		if errors.Is(err, syscall.EPIPE) || errors.Is(err, syscall.ECONNRESET) || t.initGone() {
 			return false, nil
 		}
 		return false, fmt.Errorf("signalling the pid namespace: %w", err)
