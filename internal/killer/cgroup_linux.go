@@ -244,12 +244,13 @@ func newCgroup(forced bool) (*cgroup, error) {
 	}
 }
 
-// errTaken reports that a new cgroup's name was taken, or that another
-// pgrun's sweep removed it before pgrun could lock it.
+// errTaken reports that a new cgroup's name was taken, or that the new
+// directory was locked, removed or replaced before pgrun could lock it
+// (no pgrun does that: see makeCgroup).
 var errTaken = errors.New("cgroup taken")
 
-// makeCgroup creates the cgroup dir, opens it, marks it as pgrun's and
-// locks it.
+// makeCgroup creates the cgroup dir, opens it, locks it and marks it as
+// pgrun's.
 //
 // A directory that cannot be marked is used all the same, unmarked: no
 // other pgrun will ever take it for stale, so only its maker removes it
@@ -262,28 +263,32 @@ func makeCgroup(dir string) (*cgroup, error) {
 	} else if err != nil {
 		return nil, err
 	}
-	// Unmarked, the directory is no sweep's: the path still names it.
+	// Unmarked, the directory is no sweep's: the path still names it, and
+	// no sweep tries its lock.
 	fd, err := unix.Open(dir, unix.O_RDONLY|unix.O_DIRECTORY|unix.O_CLOEXEC, 0)
 	if err != nil {
 		os.Remove(dir)
 		return nil, err
 	}
-	// The mark goes before the lock, so that from the mark on whatever a
-	// SIGKILL leaves of this directory is a stale cgroup that the next
-	// pgrun removes. The price: between the two a sweep may take the
-	// empty, unlocked, marked directory for a stale one, and remove it
-	// (then the path names nothing, or another directory), or hold its
-	// lock while it does. A failure leaves the directory unmarked (see
-	// above).
-	unix.Fsetxattr(fd, ownerAttr, []byte(ownerMark), 0)
+	// The lock goes before the mark: a sweep finds every marked directory
+	// of a live pgrun locked, so none can take this one from its maker,
+	// however many pgruns start at once. (Marked first, a sweep could
+	// take the empty, unlocked, marked directory between mark and lock,
+	// and a pgrun lost its cgroup to a sibling's sweep.) From the mark on,
+	// whatever a SIGKILL leaves of the directory is a stale cgroup that
+	// the next pgrun removes; before it, one that stays (see above), as
+	// between the mkdir and any mark. A failure to mark leaves it
+	// unmarked. The checks are for what no pgrun does: another process
+	// holding the lock, or the directory removed or replaced.
 	var own, named unix.Stat_t
 	if unix.Flock(fd, unix.LOCK_EX|unix.LOCK_NB) != nil || unix.Fstat(fd, &own) != nil ||
 		unix.Stat(dir, &named) != nil || own.Dev != named.Dev || own.Ino != named.Ino {
 		unix.Close(fd)
 		return nil, errTaken
 	}
-	// Checked through the descriptor, locked: a sweep's removal between
-	// mkdir and lock must read as errTaken, not as an old kernel.
+	unix.Fsetxattr(fd, ownerAttr, []byte(ownerMark), 0)
+	// Checked through the locked descriptor: whatever became of the path,
+	// a failure here says that the kernel has no cgroup.kill.
 	var st unix.Stat_t
 	if err := unix.Fstatat(fd, "cgroup.kill", &st, 0); err != nil {
 		(&cgroup{dir: dir, fd: fd}).remove()
@@ -339,7 +344,8 @@ func removeIfStale(dir string) {
 	// The mark is read before any lock is tried: an unmarked directory may
 	// be a pgrun's between its mkdir and its lock, and a sweep that held
 	// its lock then would make that pgrun give the directory up, for no
-	// one to remove.
+	// one to remove. A marked one was locked by its maker before it was
+	// marked: if its lock is free, its maker is gone.
 	if !markedOwn(fd) {
 		return
 	}
