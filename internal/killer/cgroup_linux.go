@@ -153,6 +153,41 @@ func neverExecuted(pid int) bool {
 	return err == nil && st.Flags&pfForkNoExec != 0
 }
 
+// unforked is what forkExec puts in *PidFD before the fork: no pidfd and
+// not -1, the value that syscall.ForkExec leaves there after a child it
+// made failed.
+const unforked = -2
+
+// forkExec is syscall.ForkExec, except that where attr asks for a pidfd an
+// error from the clone itself is a *CloneError: no process was made and
+// nothing of the command was tried. That is how a clone3 into a cgroup
+// that fails for the cgroup's sake (EACCES, EBUSY, ENOSYS under a
+// seccomp filter...) is told from an execve that fails for the command's
+// (EACCES for a file that is not executable, ENOENT for a missing
+// interpreter, ETXTBSY...): syscall.ForkExec returns both alike.
+//
+// What tells them apart is the pidfd that attr asks the kernel for:
+// syscall.ForkExec stores it in *PidFD as soon as the clone has succeeded,
+// in the parent, before it learns from the child's close-on-exec pipe
+// whether the child's steps and execve did, and sets it back to -1 when
+// they failed; a failed clone returns before, and leaves *PidFD as it was.
+// A test of the package holds Go to that (TestForkExecTellsCloneFromExec).
+func forkExec(path string, argv []string, attr *syscall.ProcAttr) (int, error) {
+	if attr.Sys == nil || attr.Sys.PidFD == nil {
+		return syscall.ForkExec(path, argv, attr)
+	}
+	fd := attr.Sys.PidFD
+	*fd = unforked
+	pid, err := syscall.ForkExec(path, argv, attr)
+	if *fd == unforked {
+		*fd = -1
+		if err != nil {
+			return 0, &CloneError{Err: err}
+		}
+	}
+	return pid, err
+}
+
 // cgroupTree is a tree born in a fresh cgroup of its own: KILL is one
 // write to cgroup.kill, which the kernel applies atomically to every member
 // and to forks in flight, before the walk-and-KILL rounds look for

@@ -84,7 +84,22 @@ type Via struct {
 // returns its pid and pidfd (-1 when the system gives none): the pid of
 // l.Via where it is set. An error executing l.Via is returned as it is;
 // Start says what failed. After an error nothing may be left running.
+//
+// When the command's process could not be created at all, the error is
+// (or wraps) a *CloneError, as ForkExec returns it: then the containment
+// may be the cause, and Start may try another. Any other error is the
+// command's own (it could not be executed): Start returns it as it is
+// and never spawns again.
 type Spawn func(l Launch) (pid, pidfd int, err error)
+
+// CloneError reports that the kernel refused to create the command's
+// process (clone failed; in a cgroup, perhaps for the cgroup's sake):
+// nothing of the command was tried, not even its execve.
+type CloneError struct{ Err error }
+
+func (e *CloneError) Error() string { return "creating the command's process: " + e.Err.Error() }
+
+func (e *CloneError) Unwrap() error { return e.Err }
 
 // ExecError reports that the command could not be executed by the init of
 // its pid namespace (see Pidns); Err is execve's error, and nothing of the
@@ -97,11 +112,14 @@ func (e *ExecError) Unwrap() error { return e.Err }
 
 // ForkExec starts path as execvp(3) would once it has found it: a file the
 // kernel cannot execute for want of a #! line (ENOEXEC) is run by /bin/sh.
+// Where it can tell (Linux, with attr.Sys.PidFD set), an error from the
+// clone itself, before any execve, is a *CloneError; any other error is
+// execve's, or that of a step of the child before it.
 func ForkExec(path string, argv []string, attr *syscall.ProcAttr) (int, error) {
-	pid, err := syscall.ForkExec(path, argv, attr)
+	pid, err := forkExec(path, argv, attr)
 	if errors.Is(err, syscall.ENOEXEC) {
 		sh := append([]string{"/bin/sh", path}, argv[1:]...)
-		pid, err = syscall.ForkExec("/bin/sh", sh, attr)
+		pid, err = forkExec("/bin/sh", sh, attr)
 	}
 	return pid, err
 }
@@ -111,15 +129,17 @@ func ForkExec(path string, argv []string, attr *syscall.ProcAttr) (int, error) {
 // the command with spawn inside it and returns its Tree, which owns the
 // command from then on.
 //
-// If the cgroup lets the command down (the clone into it fails, or the
-// kernel kills the command as it is cloned into it), Start gives the
-// cgroup up and calls spawn again, under the subreaper: nothing of the
-// command has run then. Where the cgroup was asked for by name it fails
-// instead. An error from spawn is returned as it is, but for Pidns, where
-// spawn starts the init: then the error says that the namespace could not
-// be made. When the init cannot execute the command, the error is an
-// *ExecError. After any error nothing is left running and nothing is left
-// behind.
+// If the cgroup lets the command down (the clone into it fails: a
+// *CloneError, or the kernel kills the command as it is cloned into it),
+// Start gives the cgroup up and calls spawn again, under the subreaper:
+// nothing of the command has been tried then. Where the cgroup was asked
+// for by name it fails instead. The command's own errors (its execve
+// failed) never make Start try again, in any mode: the command is
+// executed once at most. An error from spawn is returned as it is, but
+// for Pidns, where spawn starts the init: then the error says that the
+// namespace could not be made. When the init cannot execute the command,
+// the error is an *ExecError. After any error nothing is left running and
+// nothing is left behind.
 func Start(spec Spec, spawn Spawn) (Tree, Info, error) {
 	mode := spec.Mode
 	if mode == "" {
@@ -159,12 +179,9 @@ func Start(spec Spec, spawn Spawn) (Tree, Info, error) {
 			if c.mode == Pidns {
 				return nil, Info{}, c.failed(err)
 			}
-			if withCgroup && !errors.Is(err, syscall.ENOENT) {
-				why := err
-				if inner := errors.Unwrap(err); inner != nil {
-					why = inner
-				}
-				if ferr := c.fallback("starting in the cgroup failed: " + why.Error()); ferr != nil {
+			var clone *CloneError
+			if withCgroup && errors.As(err, &clone) {
+				if ferr := c.fallback("starting in the cgroup failed: " + clone.Err.Error()); ferr != nil {
 					return nil, Info{}, ferr
 				}
 				continue

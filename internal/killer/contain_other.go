@@ -2,7 +2,10 @@
 
 package killer
 
-import "fmt"
+import (
+	"fmt"
+	"syscall"
+)
 
 // containment is how the command's tree will be contained. Here only the
 // process group is available.
@@ -27,6 +30,12 @@ func (c *containment) apply(l *Launch) error { return nil }
 
 // failed is never called: only Pidns starts through an init.
 func (c *containment) failed(err error) error { return err }
+
+// forkExec is syscall.ForkExec: without cgroups, nothing here needs to
+// tell a failed fork from a failed execve.
+func forkExec(path string, argv []string, attr *syscall.ProcAttr) (int, error) {
+	return syscall.ForkExec(path, argv, attr)
+}
 
 // tree returns the Tree of the command just started.
 func (c *containment) tree(pid, pidfd int, k kin, fg bool, cookie string) (Tree, error) {

@@ -3,6 +3,7 @@
 package runner
 
 import (
+	"errors"
 	"os"
 	"strings"
 	"syscall"
@@ -77,8 +78,9 @@ func place(a *syscall.SysProcAttr, fg, tty bool) {
 // set, executes l.Via in its place. Like execvp, a file the kernel cannot
 // execute for want of a #! line (ENOEXEC) is run by /bin/sh. It returns
 // the child's pid and, where the system has them, its pidfd (else -1). An
-// error executing the command is a *StartError; one executing l.Via is
-// returned as it is.
+// error executing the command is a *StartError; a failure to create its
+// process (a *killer.CloneError: nothing of the command was tried), and
+// an error executing l.Via, are returned as they are.
 func start(path string, args, env []string, l killer.Launch) (pid, pidfd int, err error) {
 	pidfd = -1
 	setPidfd(l.Attr, &pidfd)
@@ -95,6 +97,10 @@ func start(path string, args, env []string, l killer.Launch) (pid, pidfd int, er
 		return pid, pidfd, nil
 	}
 	if pid, err = killer.ForkExec(path, args, pa); err != nil {
+		var clone *killer.CloneError
+		if errors.As(err, &clone) {
+			return 0, -1, err // pgrun's failure (coreutils: 125), or its cgroup's
+		}
 		return 0, -1, &StartError{Name: args[0], Err: err}
 	}
 	return pid, pidfd, nil
