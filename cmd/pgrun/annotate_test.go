@@ -63,11 +63,11 @@ func TestAnnotateTimeout(t *testing.T) {
 		want string
 	}{
 		{"timed out", "true", outcome{res: timedOut, args: []string{"pytest", "-x"}, timeout: 20 * time.Minute},
-			"::error title=pgrun::'pytest' timed out after 20m\n"},
+			"\n::error title=pgrun::'pytest -x' timed out after 20m\n"},
 		{"escaped", "true", outcome{res: timedOut, args: []string{"./50%\nslow"}, timeout: time.Second},
-			"::error title=pgrun::'./50%25\\nslow' timed out after 1s\n"},
+			"\n::error title=pgrun::'./50%25\\nslow' timed out after 1s\n"},
 		{"ALRM without a limit", "true", outcome{res: timedOut, args: []string{"make"}},
-			"::error title=pgrun::'make' timed out (pgrun received ALRM)\n"},
+			"\n::error title=pgrun::'make' timed out (pgrun received ALRM)\n"},
 		{"not in Actions", "", outcome{res: timedOut, args: []string{"make"}, timeout: time.Second}, ""},
 		{"GITHUB_ACTIONS=false", "false", outcome{res: timedOut, args: []string{"make"}, timeout: time.Second}, ""},
 		{"in time", "true", outcome{args: []string{"make"}, timeout: time.Second}, ""},
@@ -77,6 +77,29 @@ func TestAnnotateTimeout(t *testing.T) {
 		annotateTimeout(&b, env(tt.env), &tt.out)
 		if b.String() != tt.want {
 			t.Errorf("%s: got %q, want %q", tt.name, b.String(), tt.want)
+		}
+	}
+}
+
+func TestShortCommand(t *testing.T) {
+	long := strings.Repeat("x", 100)
+	for _, tt := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"pytest"}, "'pytest'"},
+		{[]string{"python3", "-m", "pytest", "-n", "auto"}, "'python3 -m pytest -n auto'"},
+		// Quoted as coreutils quotes: no argument can end the line or
+		// the quotes.
+		{[]string{"sh", "-c", "echo 'a'\nb"}, `'sh -c echo \'a\'\nb'`},
+		{[]string{"./bad\xffname"}, `'./bad\377name'`},
+		// Cut to 72 characters, the last three of them "...".
+		{[]string{"go", "test", long}, "'go test " + long[:61] + "...'"},
+		{[]string{strings.Repeat("é", 80)}, "'" + strings.Repeat("é", 69) + "...'"},
+		{[]string{strings.Repeat("\xff", 80)}, "'" + strings.Repeat(`\377`, 69) + "...'"},
+	} {
+		if got := shortCommand(tt.args); got != tt.want {
+			t.Errorf("shortCommand(%q) = %s, want %s", tt.args, got, tt.want)
 		}
 	}
 }
