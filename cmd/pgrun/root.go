@@ -159,11 +159,15 @@ func newRootCmd(prog string, stderr io.Writer, out *outcome) *cobra.Command {
 			shownTree := false
 			opts.OnEvent = func(ev runner.Event) {
 				if f.verbose > 0 {
-					io.WriteString(stderr, strings.Join(held, ""))
+					// One write for the event's lines: stderr's queue
+					// drops whole writes when it overflows, never half.
+					var b strings.Builder
+					b.WriteString(strings.Join(held, ""))
 					held = nil
 					showTree := ev.Reason == runner.Deadline && !shownTree
 					shownTree = shownTree || showTree
-					reportEvent(stderr, prog, args[0], ev, showTree)
+					reportEvent(&b, prog, args, f.timeout, ev, showTree)
+					io.WriteString(stderr, b.String())
 				}
 				if out.report != nil {
 					out.report.record(ev)
@@ -237,7 +241,11 @@ func optionsHelp(fs *pflag.FlagSet) string {
 // run is pgrun: it parses argv, runs the command and returns the exit code,
 // or dies of the signal the command died of.
 func run(argv []string) int {
-	prog, stderr := argv[0], io.Writer(os.Stderr)
+	// Every line pgrun writes goes through stderr's queue (see diagWriter):
+	// no write can hold up a signal. The queue gets outputWait to drain
+	// before pgrun ends.
+	prog, stderr := argv[0], newDiagWriter(argv[0], os.Stderr)
+	defer stderr.flush(outputWait)
 	out := outcome{summary: os.Getenv("GITHUB_STEP_SUMMARY")}
 	cmd := newRootCmd(prog, stderr, &out)
 	if isCompletionRequest(argv[1:]) {
@@ -285,6 +293,7 @@ func run(argv []string) int {
 		}
 	}
 	if out.err == nil && res.Signal != 0 {
+		stderr.flush(outputWait)
 		return dieOf(res.Signal)
 	}
 	return code
@@ -331,27 +340,53 @@ func reportUsage(w io.Writer, prog string, err error) int {
 	return runner.ExitCanceled
 }
 
-// reportEvent prints one -v line, in timeout(1)'s words where it has them,
-// after the tree as it stood at the deadline, so that a CI log shows what
-// was hanging.
-func reportEvent(w io.Writer, prog, command string, ev runner.Event, showTree bool) {
-	if showTree && len(ev.Tree) > 0 {
-		fmt.Fprintf(w, "%s: time is up; still running:\n", prog)
-		fmt.Fprintf(w, "%s:   %7s %7s %-5s %8s  %s\n", prog, "PID", "PPID", "STATE", "AGE", "COMMAND")
-		for _, p := range ev.Tree {
-			place := placeMark(p)
-			if place != "" {
-				place = "(" + place + ") "
-			}
-			fmt.Fprintf(w, "%s:   %7d %7d %-5s %8s  %s%s%s\n", prog, p.Pid, p.Ppid, p.State,
-				p.Age.Round(100*time.Millisecond), strings.Repeat("  ", p.Depth), place, quoteArgs(p.Command))
+// reportEvent prints the -v lines of one signal sent. The signal's own
+// line is timeout(1)'s, naming argv[0] as it does, so that what reads
+// timeout's lines reads pgrun's. Before it, pgrun's own lines: at the
+// deadline (showTree), which command timed out, named by its command line
+// so that two steps of a CI log can be told apart, and the tree as it
+// stood, so that the log shows what was hanging; before a KILL, the
+// processes it had to kill (at most killRows of them).
+func reportEvent(w io.Writer, prog string, args []string, timeout time.Duration, ev runner.Event, showTree bool) {
+	switch {
+	case showTree && len(ev.Tree) > 0:
+		fmt.Fprintf(w, "%s: %s; still running:\n", prog, timedOut(args, timeout))
+		treeRows(w, prog, ev.Tree)
+	case showTree:
+		fmt.Fprintf(w, "%s: %s\n", prog, timedOut(args, timeout))
+	case ev.Signal == syscall.SIGKILL && len(ev.Tree) > 0:
+		n := len(ev.Tree)
+		fmt.Fprintf(w, "%s: KILL needed for %d %s:\n", prog, n, plural(n, "process", "processes"))
+		treeRows(w, prog, ev.Tree[:min(n, killRows)])
+		if n > killRows {
+			fmt.Fprintf(w, "%s:   and %d more\n", prog, n-killRows)
 		}
 	}
 	target := "command"
 	if ev.Leftovers {
 		target = "processes left by command"
 	}
-	fmt.Fprintf(w, "%s: sending signal %s to %s %s\n", prog, signalName(ev.Signal), target, quote(command))
+	fmt.Fprintf(w, "%s: sending signal %s to %s %s\n", prog, signalName(ev.Signal), target, quote(args[0]))
+}
+
+// killRows is how many of the processes a KILL had to kill -v and the step
+// summary name; the rest are counted. A KILL is the exception, the
+// processes that needed it the ones to look at, and a fork bomb's thousands
+// would bury them.
+const killRows = 10
+
+// treeRows lists processes as -v does: a header, then one row each,
+// indented by depth, with their place marked.
+func treeRows(w io.Writer, prog string, procs []killer.Process) {
+	fmt.Fprintf(w, "%s:   %7s %7s %-5s %8s  %s\n", prog, "PID", "PPID", "STATE", "AGE", "COMMAND")
+	for _, p := range procs {
+		place := placeMark(p)
+		if place != "" {
+			place = "(" + place + ") "
+		}
+		fmt.Fprintf(w, "%s:   %7d %7d %-5s %8s  %s%s%s\n", prog, p.Pid, p.Ppid, p.State,
+			p.Age.Round(100*time.Millisecond), strings.Repeat("  ", p.Depth), place, quoteArgs(p.Command))
+	}
 }
 
 // placeMark is how a tree listing marks a process that is not simply in
