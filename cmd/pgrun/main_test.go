@@ -198,6 +198,7 @@ func runScripts(t *testing.T, variant string) {
 			"signal":    cmdSignal,
 			"lines":     cmdLines,
 			"noneleft":  cmdNoneleft,
+			"usego":     cmdUsego,
 		},
 	})
 }
@@ -217,6 +218,28 @@ func usernsAllowed() bool {
 		}
 	}
 	return true
+}
+
+// usego lets the script run the go command with the caller's build cache
+// and module cache: the script's HOME is /no-home, where go would find
+// neither, and a cache made afresh in $WORK would rebuild the standard
+// library, tens of seconds. Nothing else of the caller's go environment
+// (GOFLAGS, GOTOOLCHAIN...) is passed on: testscript passes none of it.
+// The script checks [exec:go] first.
+func cmdUsego(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) != 0 {
+		ts.Fatalf("usage: usego")
+	}
+	vars := []string{"GOCACHE", "GOMODCACHE", "GOPATH"}
+	out, err := exec.Command("go", append([]string{"env"}, vars...)...).Output()
+	ts.Check(err)
+	vals := strings.Split(strings.TrimSuffix(string(out), "\n"), "\n")
+	if len(vals) != len(vars) {
+		ts.Fatalf("go env %s: %q", strings.Join(vars, " "), out)
+	}
+	for i, v := range vars {
+		ts.Setenv(v, vals[i])
+	}
 }
 
 // status WANT command [args...] runs command and checks how it ended: WANT
