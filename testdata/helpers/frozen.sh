@@ -10,6 +10,8 @@ mkdir "$d" || exit 1
 echo "$d" > freezer
 escape setsid sleep "$LONG" > /dev/null 2>&1 &
 echo $! > pids
+# Frozen before it has executed sleep, it would be frozen as escape.
+until [ "$(cat /proc/$!/comm)" = sleep ]; do sleep 0.01; done
 echo $! > "$d/cgroup.procs"
 echo FROZEN > "$d/freezer.state"
 until grep -q FROZEN "$d/freezer.state"; do sleep 0.01; done
