@@ -222,17 +222,6 @@ func (g *group) holdsNumber() bool {
 // canSignal reports whether Signal still reaches the group.
 func (g *group) canSignal() bool { return !g.released && (g.viaPidfd || g.exit == nil) }
 
-// reapLeader reaps an exited leader once the rest of the group is gone (its
-// number need not be pinned any longer), keeping its exit for Release.
-func (g *group) reapLeader() error {
-	if g.exit != nil || !g.exited {
-		return nil
-	}
-	exit, err := reap(g.leader)
-	g.exit = exit
-	return err
-}
-
 func (g *group) Release() (Exit, error) {
 	if g.released {
 		return Exit{}, ErrReleased
