@@ -9,6 +9,7 @@ import (
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
 
+	"github.com/pgrun/pgrun/internal/killer"
 	"github.com/pgrun/pgrun/internal/runner"
 )
 
@@ -109,10 +110,14 @@ func setUpCompletion(cmd *cobra.Command) {
 	for _, o := range runner.OrphanPolicies() {
 		orphans = append(orphans, o.String())
 	}
+	var modes []string
+	for _, m := range killer.Modes() {
+		modes = append(modes, m.String())
+	}
 	noFiles := cobra.FixedCompletions(nil, cobra.ShellCompDirectiveNoFileComp)
 	for name, f := range map[string]cobra.CompletionFunc{
 		"signal":     completeSignal,
-		"contain":    choices(runner.ContainModes()),
+		"contain":    choices(modes),
 		"orphans":    choices(orphans),
 		"guardian":   choices(guardianModes),
 		"timeout":    noFiles,

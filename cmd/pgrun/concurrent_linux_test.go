@@ -64,14 +64,15 @@ func TestConcurrentStarts(t *testing.T) {
 		{"true"},
 		{"sh", "-c", "sleep 0.01 &"}, // leaves a process for pgrun to end
 	}
-	for _, mode := range killer.Modes() {
+	for _, m := range killer.Modes() {
+		mode := m.String()
 		t.Run(mode, func(t *testing.T) {
 			// What a lone pgrun reports: the mode, and its reason
 			// unless it is the cgroup's directory.
 			stderr, err := start(mode, "true")
 			want, ok := containment(stderr)
 			switch {
-			case err != nil && mode != killer.Auto:
+			case err != nil && m != killer.Auto:
 				t.Skipf("--contain %s is not available here: %v: %s", mode, err, stderr)
 			case err != nil || !ok:
 				t.Fatalf("a lone pgrun: %v: %s", err, stderr)
@@ -123,7 +124,7 @@ func containment(stderr string) (string, bool) {
 	switch {
 	case m == nil:
 		return "", false
-	case m[1] == killer.Cgroup:
+	case m[1] == killer.Cgroup.String():
 		return m[1], true
 	}
 	return m[1] + " (" + m[2] + ")", true

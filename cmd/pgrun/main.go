@@ -11,9 +11,10 @@ package main
 
 import (
 	"os"
+	"path/filepath"
 	"runtime"
 
-	"github.com/pgrun/pgrun/internal/runner"
+	"github.com/pgrun/pgrun/internal/killer"
 )
 
 // Set by the release build (-ldflags -X); see version.go.
@@ -30,9 +31,20 @@ func init() {
 	runtime.LockOSThread()
 }
 
+// helpers are the programs pgrun becomes when it executes itself again,
+// chosen by argv[0] before anything reads the command line: names no user
+// types, never subcommands (as moby's reexec does it). Each runs on the
+// main goroutine, locked to the main thread, and returns its exit status.
+var helpers = map[string]func(args []string) int{
+	killer.GuardianName: killer.Guard, // ends the tree if pgrun is killed
+	killer.InitName:     killer.Init,  // the init of a pid namespace of pgrun's
+}
+
 func main() {
-	if code, ok := runner.Helper(os.Args); ok {
-		os.Exit(code)
+	if len(os.Args) > 0 {
+		if helper := helpers[filepath.Base(os.Args[0])]; helper != nil {
+			os.Exit(helper(os.Args[1:]))
+		}
 	}
 	os.Exit(run(os.Args))
 }

@@ -17,7 +17,6 @@ import (
 	"github.com/rogpeppe/go-internal/testscript"
 
 	"github.com/pgrun/pgrun/internal/killer"
-	"github.com/pgrun/pgrun/internal/runner"
 )
 
 // platformCmds are the scripts' commands that only some systems have.
@@ -52,8 +51,7 @@ func TestMain(m *testing.M) {
 
 // helper is pgrun executed again as one of its helpers.
 func helper() {
-	code, _ := runner.Helper(os.Args)
-	os.Exit(code)
+	os.Exit(helpers[filepath.Base(os.Args[0])](os.Args[1:]))
 }
 
 // bystander LOG PIDFILE is a process that pgrun must never touch: it

@@ -16,6 +16,7 @@ import (
 
 	"golang.org/x/sys/unix"
 
+	"github.com/pgrun/pgrun/internal/killer"
 	"github.com/pgrun/pgrun/internal/runner"
 )
 
@@ -39,9 +40,9 @@ type report struct {
 	Signal          string    `json:"signal,omitempty"`
 	Error           string    `json:"error,omitempty"`
 	Containment     string    `json:"containment,omitempty"`
-	// ContainmentLimits is runner.Containment.Limits.
+	// ContainmentLimits is killer.Info.Limits.
 	ContainmentLimits string `json:"containment_limits,omitempty"`
-	// Guardian is runner.Containment.Guardian at the start, then
+	// Guardian is killer.Info.Guardian at the start, then
 	// runner.Result.Guardian: whether one was in fact armed.
 	Guardian string          `json:"guardian,omitempty"`
 	Signals  []reportSignal  `json:"signals"`
@@ -101,10 +102,10 @@ func (r *report) finish(res runner.Result, err error, code int) {
 	r.End = time.Now()
 	r.DurationSeconds = r.End.Sub(r.Start).Seconds()
 	r.ExitCode = code
-	var startErr *runner.StartError
+	var execErr *killer.ExecError
 	switch {
-	case errors.As(err, &startErr):
-		r.Outcome, r.Error = "start_failed", strerror(startErr.Err)
+	case errors.As(err, &execErr):
+		r.Outcome, r.Error = "start_failed", strerror(execErr.Err)
 		return
 	case err != nil:
 		r.Outcome, r.Error = "failed", err.Error()
@@ -121,7 +122,7 @@ func (r *report) finish(res runner.Result, err error, code int) {
 	if res.Status.Signaled() {
 		r.Signal = signalName(res.Status.Signal())
 	}
-	r.Containment = res.Containment
+	r.Containment = res.Containment.String()
 	if res.Guardian != "" {
 		r.Guardian = res.Guardian
 	}

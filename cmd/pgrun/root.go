@@ -33,7 +33,7 @@ type flags struct {
 	foreground     bool
 	verbose        int // -v: the signals and the tree; -v -v: the containment too
 	orphans        runner.Orphans
-	contain        string
+	contain        killer.Mode
 	guardian       string
 	report         string
 	version        bool
@@ -82,7 +82,7 @@ type outcome struct {
 // newRootCmd builds the pgrun command. What it ran is left in *out, so
 // that run can decide how to end.
 func newRootCmd(prog string, stderr io.Writer, out *outcome) *cobra.Command {
-	f := flags{ladder: []ladderStep{{sig: syscall.SIGTERM}}, grace: defaultGrace, contain: "auto", guardian: "auto"}
+	f := flags{ladder: []ladderStep{{sig: syscall.SIGTERM}}, grace: defaultGrace, guardian: "auto"}
 	cmd := &cobra.Command{
 		Use:                   "pgrun [OPTION]... DURATION COMMAND [ARG]...\n  pgrun [OPTION]... --timeout=DURATION [--] COMMAND [ARG]...",
 		Example:               "  pgrun 900 pytest -n auto\n  pgrun --timeout 15m --grace 10s -- make test",
@@ -141,7 +141,7 @@ func newRootCmd(prog string, stderr io.Writer, out *outcome) *cobra.Command {
 			// unless -v -v asks for it at the start.
 			var held []string
 			if f.verbose > 0 || out.report != nil {
-				opts.OnStart = func(c runner.Containment) {
+				opts.OnStart = func(c killer.Info) {
 					if f.verbose > 0 {
 						held = containmentLines(prog, c)
 						if f.verbose > 1 {
@@ -200,7 +200,7 @@ func newRootCmd(prog string, stderr io.Writer, out *outcome) *cobra.Command {
 	fs.Var(grace, "grace", "same as --kill-after")
 	fs.BoolVarP(&f.preserveStatus, "preserve-status", "p", false, "exit with the command's status even after a timeout")
 	fs.BoolVarP(&f.foreground, "foreground", "f", false, "let COMMAND read the terminal: keep it in pgrun's session and\ngive it the terminal (its process group is still killed on timeout)")
-	fs.Var(&choiceValue{&f.contain, "contain", runner.ContainModes()}, "contain", "how to find the whole tree: `MODE` auto (the strongest available),\ncgroup, subreaper (Linux: the group and every process that left it),\ngroup (the process group only) or pidns (Linux: a pid namespace of\nits own, which the kernel ends with pgrun)")
+	fs.Var(&modeValue{&f.contain}, "contain", "how to find the whole tree: `MODE` auto (the strongest available),\ncgroup, subreaper (Linux: the group and every process that left it),\ngroup (the process group only) or pidns (Linux: a pid namespace of\nits own, which the kernel ends with pgrun)")
 	fs.Var(&choiceValue{&f.guardian, "guardian", guardianModes}, "guardian", "`MODE` auto (Linux: a watcher that KILLs the tree if pgrun itself\nis killed) or off")
 	fs.Var(&orphansValue{&f.orphans}, "orphans", "`POLICY` for the rest of COMMAND's group when COMMAND exits first:\nkill it (the default), wait for it, or keep it running")
 	fs.CountVarP(&f.verbose, "verbose", "v", "report every signal sent, on stderr, what was still running\nat the deadline and how the tree was contained; twice: say the\ncontainment on every run")
@@ -269,14 +269,14 @@ func run(argv []string) int {
 	}
 	res := out.res
 	code := res.ExitCode
-	var startErr *runner.StartError
+	var execErr *killer.ExecError
 	switch {
-	case errors.As(out.err, &startErr):
-		fmt.Fprintf(stderr, "%s: failed to run command %s: %s\n", prog, quote(startErr.Name), strerror(startErr.Err))
-		code = startErr.ExitCode()
+	case errors.As(out.err, &execErr):
+		fmt.Fprintf(stderr, "%s: failed to run command %s: %s\n", prog, quote(execErr.Name), strerror(execErr.Err))
+		code = runner.ExitCode(out.err)
 	case out.err != nil:
 		fmt.Fprintf(stderr, "%s: %v\n", prog, out.err)
-		code = runner.ExitCanceled
+		code = runner.ExitCode(out.err)
 	case res.CoreDumped:
 		fmt.Fprintf(stderr, "%s: the monitored command dumped core\n", prog)
 	}
@@ -300,7 +300,7 @@ func run(argv []string) int {
 }
 
 // containmentLines are the -v lines that say how the tree is contained.
-func containmentLines(prog string, c runner.Containment) []string {
+func containmentLines(prog string, c killer.Info) []string {
 	lines := []string{fmt.Sprintf("%s: containment: %s (%s)\n", prog, c.Mode, c.Why)}
 	if c.Limits != "" {
 		lines = append(lines, fmt.Sprintf("%s: containment limits: %s\n", prog, c.Limits))
@@ -478,6 +478,24 @@ func (v *choiceValue) Set(s string) error {
 		}
 	}
 	return &choiceError{Text: s, Option: v.option, Valid: v.valid}
+}
+
+// modeValue is the --contain choice, read into a killer.Mode.
+type modeValue struct{ m *killer.Mode }
+
+func (v *modeValue) String() string { return v.m.String() }
+func (v *modeValue) Type() string   { return "word" }
+func (v *modeValue) Set(s string) error {
+	m, err := killer.ParseMode(s)
+	if s == "" || err != nil {
+		var valid []string
+		for _, m := range killer.Modes() {
+			valid = append(valid, m.String())
+		}
+		return &choiceError{Text: s, Option: "contain", Valid: valid}
+	}
+	*v.m = m
+	return nil
 }
 
 // orphansValue is the --orphans choice, read into a runner.Orphans.

@@ -19,7 +19,7 @@ import (
 // containment is how the command's tree will be contained, chosen before
 // pgrun forks.
 type containment struct {
-	mode  string // Group, Subreaper or Cgroup
+	mode  Mode   // Group, Subreaper, Cgroup or Pidns
 	why   string // why not a stronger mode, or where the cgroup is
 	cg    *cgroup
 	ns    *namespace // Pidns: the namespace being made
@@ -29,7 +29,7 @@ type containment struct {
 // contain prepares the containment mode asked for (Auto: the strongest
 // available). It fails only when a mode that is not available was asked
 // for by name.
-func contain(mode string) (*containment, error) {
+func contain(mode Mode) (*containment, error) {
 	switch mode {
 	case Group:
 		return &containment{mode: Group, why: "asked for", named: true}, nil
@@ -48,23 +48,24 @@ func contain(mode string) (*containment, error) {
 		}
 		return &containment{mode: Subreaper, why: "no cgroup: " + err.Error()}, nil
 	}
-	return nil, fmt.Errorf("unknown containment %q", mode)
+	return nil, fmt.Errorf("unknown containment %v", mode)
 }
 
-// apply makes l start the command inside the containment: directly in its
-// cgroup (clone3 CLONE_INTO_CGROUP), so it never runs outside it, or under
-// the init of a fresh pid namespace.
-func (c *containment) apply(l *Launch) error {
+// apply makes attr start the command inside the containment: directly in
+// its cgroup (clone3 CLONE_INTO_CGROUP), so it never runs outside it, or
+// under the init of a fresh pid namespace, which the command's fork then
+// executes in its place.
+func (c *containment) apply(attr *syscall.SysProcAttr) (*via, error) {
 	if c.cg != nil {
-		l.Attr.UseCgroupFD, l.Attr.CgroupFD = true, c.cg.fd
+		attr.UseCgroupFD, attr.CgroupFD = true, c.cg.fd
 	}
 	if c.ns != nil {
-		return c.ns.apply(l)
+		return c.ns.apply(attr)
 	}
-	return nil
+	return nil, nil
 }
 
-// failed says why a Pidns start failed at spawn, which started the init.
+// failed says why a Pidns start failed to start the init.
 func (c *containment) failed(err error) error {
 	c.discard()
 	return c.ns.failed(err)
@@ -182,7 +183,7 @@ func forkExec(path string, argv []string, attr *syscall.ProcAttr) (int, error) {
 	if *fd == unforked {
 		*fd = -1
 		if err != nil {
-			return 0, &CloneError{Err: err}
+			return 0, &cloneError{Err: err}
 		}
 	}
 	return pid, err
@@ -222,8 +223,6 @@ func (t *cgroupTree) Release() (Exit, error) {
 	}
 	return exit, err
 }
-
-func (t *cgroupTree) Mechanism() string { return Cgroup }
 
 // cgroup is a fresh cgroup v2 directory below pgrun's own, used once:
 // after a cgroup.kill the kernel would kill what is cloned into it again.

@@ -10,23 +10,24 @@ import (
 // containment is how the command's tree will be contained. Here only the
 // process group is available.
 type containment struct {
-	mode, why string
+	mode Mode
+	why  string
 }
 
 // contain prepares the containment mode asked for; here only Group (and
 // Auto, which picks it).
-func contain(mode string) (*containment, error) {
+func contain(mode Mode) (*containment, error) {
 	switch mode {
 	case Auto, Group:
 		return &containment{mode: Group, why: "the only mode on this system"}, nil
 	case Cgroup, Subreaper, Pidns:
 		return nil, fmt.Errorf("containment %q is not available on this system", mode)
 	}
-	return nil, fmt.Errorf("unknown containment %q", mode)
+	return nil, fmt.Errorf("unknown containment %v", mode)
 }
 
 // apply does nothing: the group needs no preparation.
-func (c *containment) apply(l *Launch) error { return nil }
+func (c *containment) apply(attr *syscall.SysProcAttr) (*via, error) { return nil, nil }
 
 // failed is never called: only Pidns starts through an init.
 func (c *containment) failed(err error) error { return err }

@@ -241,14 +241,9 @@ func (g *group) Release() (Exit, error) {
 	return *g.exit, nil
 }
 
-func (g *group) Mechanism() string { return "group" }
-
 // Blind is "": the group never looks for processes that left it, and its
 // Alive is about the group alone.
 func (g *group) Blind() string { return "" }
-
-// Guardian is "": a tree has no guardian of its own (see guardedTree).
-func (g *group) Guardian() string { return "" }
 
 // Changes is nil: the leader is pgrun's child, and its end raises SIGCHLD.
 func (g *group) Changes() <-chan struct{} { return nil }

@@ -92,13 +92,8 @@ func (g *group) Release() (Exit, error) {
 // group cannot be followed.
 func NewTree(leader, pidfd int) Tree { return NewGroup(leader, pidfd) }
 
-func (g *group) Mechanism() string { return "group" }
-
 // Blind is "": the group never looks for processes that left it.
 func (g *group) Blind() string { return "" }
-
-// Guardian is "": a tree has no guardian of its own (see guardedTree).
-func (g *group) Guardian() string { return "" }
 
 // Changes is nil: the leader is pgrun's child, and its end raises SIGCHLD.
 func (g *group) Changes() <-chan struct{} { return nil }

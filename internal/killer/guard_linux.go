@@ -138,7 +138,7 @@ func (s guardSpec) kill() {
 		killCgroup(s.dir)
 		return
 	}
-	if s.mode == Subreaper && viewProc().own {
+	if s.mode == Subreaper.String() && viewProc().own {
 		s.sweep()
 	}
 }

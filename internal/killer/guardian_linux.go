@@ -221,8 +221,7 @@ func (g *guardian) dismiss() (armed bool, err error) {
 // it reaps is still answered for.
 type guardedTree struct {
 	Tree
-	g      *guardian
-	status string
+	g *guardian
 }
 
 func (t *guardedTree) Release() (Exit, error) {
@@ -231,21 +230,19 @@ func (t *guardedTree) Release() (Exit, error) {
 	armed, gerr := t.g.dismiss()
 	switch {
 	case gerr != nil:
-		t.status = "failed: " + gerr.Error()
+		exit.Guardian = "failed: " + gerr.Error()
 	case armed:
-		t.status = "armed"
+		exit.Guardian = "armed"
 	default:
-		t.status = "not armed: the run ended within " + guardianDelay.String()
+		exit.Guardian = "not armed: the run ended within " + guardianDelay.String()
 	}
 	return exit, err
 }
 
-func (t *guardedTree) Guardian() string { return t.status }
-
 // guard arms a guardian for tree, just started, as spec asks, and returns
 // the tree that dismisses it on Release, and what -v says of it. Whether
 // pgrun can execute itself again (/proc/self/exe) shows when it tries:
-// Tree.Guardian then says "failed: why".
+// Exit.Guardian then says "failed: why".
 func guard(tree Tree, spec Spec, c *containment, pid, pidfd int, cookie string) (Tree, string) {
 	if !spec.Guardian {
 		return tree, "off"
@@ -259,7 +256,7 @@ func guard(tree Tree, spec Spec, c *containment, pid, pidfd int, cookie string) 
 		// another process by then.
 		return tree, "unavailable: no pidfds on this system"
 	}
-	g := armGuardian(c.mode, spec.Foreground, pid, pidfd, cookie, c.cg)
+	g := armGuardian(c.mode.String(), spec.Foreground, pid, pidfd, cookie, c.cg)
 	return &guardedTree{Tree: tree, g: g}, "armed " + guardianDelay.String() + " after the start"
 }
 

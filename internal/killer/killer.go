@@ -5,13 +5,16 @@
 // and how pgrun learns that it is gone. It decides nothing; internal/runner
 // chooses what to send and when.
 //
-// Four mechanisms, chosen by [Start]: the command's process group alone
-// ([NewGroup]); the group plus every descendant that left it, which pgrun,
-// as child subreaper, keeps as its own ([NewTree], Linux); the same, born
-// in a fresh cgroup whose cgroup.kill makes KILL one atomic step (Linux,
-// where pgrun may manage cgroups); and, asked for by name, a pid namespace
-// of its own under pgrun's init ([Init]), which the kernel ends with pgrun
-// (Linux, as root or in a user namespace).
+// A command is started in two steps: [Prepare] makes the containment
+// ready without forking anything, and [Containment.Start] starts the
+// command in it and returns its [Tree]. Four modes ([Mode]): the command's
+// process group alone ([Group]); the group plus every descendant that left
+// it, which pgrun, as child subreaper, keeps as its own ([Subreaper],
+// Linux); the same, born in a fresh cgroup whose cgroup.kill makes KILL one
+// atomic step ([Cgroup], Linux, where pgrun may manage cgroups); and, asked
+// for by name, a pid namespace of its own under pgrun's init ([Pidns],
+// Linux, as root or in a user namespace), which the kernel ends with
+// pgrun.
 //
 // # Membership
 //
@@ -28,7 +31,7 @@
 //     group or session);
 //   - carrying the run's environment cookie.
 //
-// Start reads pgrun's children once before it forks the command: they, and
+// Prepare reads pgrun's children once before the command is forked: they, and
 // orphans adopted from them, are never the tree's. Where there are none
 // and pgrun is not the init of its pid namespace, every orphan that pgrun
 // adopts as the child subreaper descends from the command; otherwise an
@@ -61,35 +64,31 @@ import (
 type Exit struct {
 	Status syscall.WaitStatus
 	Rusage syscall.Rusage
+	// Guardian says whether a guardian watched over the tree (see
+	// Spec.Guardian): "armed", "not armed: ..." or "failed: ..."; "" for
+	// a tree without one.
+	Guardian string
 }
 
-// Reach is what reaches the processes of a tree from outside: signalling
-// them, telling whether any lives, listing them.
-type Reach interface {
+// Tree is the set of processes pgrun answers for, rooted at the command it
+// started (the leader): what reaches them from outside (signalling them,
+// telling whether any lives, listing them), and what only their parent can
+// do (learn that the command ended, reap, release).
+type Tree interface {
 	// Signal sends sig to every live member of the tree, then each signal
 	// of then in turn (CONT after TERM, say) to the members found for sig:
 	// finding them is the costly part. It reports whether sig reached any
 	// member; a tree with nothing left to signal is not an error. After
 	// KILL nothing is left, and then is not sent.
 	//
-	// KILL returns once no member is alive. Where the tree follows
-	// processes that left the group, that means rounds of finding and
-	// KILLing, each waiting up to a second for the KILLed to exit: a tree
-	// that keeps forking may hold Signal for up to 100 rounds, and then
-	// it fails saying what is still alive.
+	// KILL returns once no member is alive, or fails with an
+	// *UnendedError naming what KILL cannot end: each is given up after
+	// UnendedAfter without news, everything else of the tree KILLed.
 	Signal(sig syscall.Signal, then ...syscall.Signal) (reached bool, err error)
 
 	// Alive reports whether any member of the tree other than an exited
-	// leader is still alive. It is exact only after Reap. Once the rest of
-	// the group is gone it may reap an exited leader that was kept to pin
-	// the group's number (see NewGroup); Release still reports its exit.
+	// leader is still alive. It is exact only after Reap.
 	Alive() (bool, error)
-
-	// Mechanism names how this tree is found and signalled: Group (the
-	// process group only), Subreaper (the group and every descendant that
-	// left it), Cgroup (the same, born in a cgroup of its own) or Pidns
-	// (everything in a pid namespace of its own).
-	Mechanism() string
 
 	// Processes lists the live processes of the tree as they stand, parents
 	// before their children, for diagnostics, numbered as pgrun sees them;
@@ -104,13 +103,6 @@ type Reach interface {
 	// pgrun has any child, so processes out of its reach keep it waiting
 	// until they end.
 	Blind() string
-}
-
-// Tree is the set of processes pgrun answers for, rooted at the command it
-// forked (the leader): what reaches them, and what only their parent can
-// do: learn that the command ended, reap, release.
-type Tree interface {
-	Reach
 
 	// Reap collects every child of pgrun that has exited and reports whether
 	// the leader has exited. It never blocks. Call it on every SIGCHLD and
@@ -124,11 +116,6 @@ type Tree interface {
 	// SIGCHLD announces: the end of a command that is not pgrun's child
 	// (Pidns). It is nil for trees whose news always comes with one.
 	Changes() <-chan struct{}
-
-	// Guardian says, after Release, whether a guardian watched over the
-	// tree (see Spec.Guardian): "armed", "not armed: ..." or "failed:
-	// ..."; "" for a tree without one.
-	Guardian() string
 
 	// Release reaps the leader, waiting for it if it has not exited yet,
 	// and returns how it ended. Afterwards the tree signals nothing and its

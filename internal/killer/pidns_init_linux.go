@@ -41,7 +41,7 @@ func Init(args []string) int {
 		send(ctl, append([]byte{msgSetup}, err.Error()...))
 		return 1
 	}
-	pid, err := ForkExec(path, argv, &syscall.ProcAttr{
+	pid, err := forkExecvp(path, argv, &syscall.ProcAttr{
 		Env:   os.Environ(),
 		Files: []uintptr{0, 1, 2},
 		Sys:   &syscall.SysProcAttr{Setsid: true},

@@ -57,14 +57,13 @@ func (ns *namespace) why() string {
 // themselves, and the init keeps the one capability it needs to mount
 // /proc (CAP_SYS_ADMIN in that namespace), which it drops before it
 // executes the command.
-func (ns *namespace) apply(l *Launch) error {
+func (ns *namespace) apply(a *syscall.SysProcAttr) (*via, error) {
 	ns.discard()
 	fds, err := unix.Socketpair(unix.AF_UNIX, unix.SOCK_SEQPACKET|unix.SOCK_CLOEXEC, 0)
 	if err != nil {
-		return fmt.Errorf("cannot contain the command in a pid namespace: socketpair: %w", err)
+		return nil, fmt.Errorf("cannot contain the command in a pid namespace: socketpair: %w", err)
 	}
 	ns.ctl, ns.child = fds[0], fds[1]
-	a := l.Attr
 	a.Cloneflags |= unix.CLONE_NEWPID | unix.CLONE_NEWNS
 	args := []string{InitName}
 	if ns.userns {
@@ -75,11 +74,10 @@ func (ns *namespace) apply(l *Launch) error {
 		a.AmbientCaps = []uintptr{unix.CAP_SYS_ADMIN}
 		args = append(args, "-userns")
 	}
-	l.Via = Via{Path: "/proc/self/exe", Args: append(args, "--"), Files: []uintptr{uintptr(ns.child)}}
-	return nil
+	return &via{path: "/proc/self/exe", args: append(args, "--"), files: []uintptr{uintptr(ns.child)}}, nil
 }
 
-// failed says why spawn could not start the init.
+// failed says why the init could not be started.
 func (ns *namespace) failed(err error) error {
 	hint := ""
 	if ns.userns && (errors.Is(err, unix.EPERM) || errors.Is(err, unix.ENOSPC) || errors.Is(err, unix.EACCES)) {
@@ -124,7 +122,7 @@ func (ns *namespace) tree(pid, pidfd int) (Tree, error) {
 	case n == 0:
 		return fail(errors.New("cannot contain the command in a pid namespace: its init ended without a word"))
 	case buf[0] == msgExecErr && n >= 5:
-		return fail(&ExecError{Err: syscall.Errno(getUint32(buf[1:]))})
+		return fail(&ExecError{Err: syscall.Errno(getUint32(buf[1:]))}) // Start names it
 	case buf[0] == msgSetup:
 		return fail(fmt.Errorf("cannot contain the command in a pid namespace: %s%s", buf[1:n], ns.setupHint()))
 	case buf[0] != msgStarted || n < 5:
@@ -312,8 +310,6 @@ func (t *nsTree) Alive() (bool, error) {
 	return !(t.cmdExit != nil && t.alone), nil
 }
 
-func (t *nsTree) Mechanism() string { return Pidns }
-
 // Processes lists the namespace's processes as pgrun's /proc numbers them
 // (not as the command sees them), without the init.
 func (t *nsTree) Processes() []Process {
@@ -326,8 +322,6 @@ func (t *nsTree) Processes() []Process {
 // Blind is "": the init reaches everything in the namespace, and nothing
 // leaves it.
 func (t *nsTree) Blind() string { return "" }
-
-func (t *nsTree) Guardian() string { return "" }
 
 // Release ends the namespace if it still lives (the init exits when its
 // socket closes, and the kernel KILLs what is left), reaps the init and

@@ -494,10 +494,5 @@ func closeAll(procs []proc) {
 	}
 }
 
-func (t *tree) Mechanism() string { return "subreaper" }
-
-// Guardian is "": a tree has no guardian of its own (see guardedTree).
-func (t *tree) Guardian() string { return "" }
-
 // Changes is nil: every death in the tree raises a SIGCHLD in pgrun.
 func (t *tree) Changes() <-chan struct{} { return nil }

@@ -50,9 +50,6 @@ func (o Orphans) String() string {
 	return fmt.Sprintf("Orphans(%d)", int(o))
 }
 
-// ContainModes lists the valid values of Options.Contain.
-func ContainModes() []string { return killer.Modes() }
-
 // OrphanPolicies lists the valid Orphans values in order, for help texts and
 // argument checking.
 func OrphanPolicies() []Orphans { return []Orphans{OrphansKill, OrphansWait, OrphansKeep} }
@@ -106,15 +103,14 @@ type Options struct {
 	// signal pgrun sends on purpose (not for the CONT that follows one).
 	OnEvent func(Event)
 
-	// Contain names how the tree is found and signalled: "auto" (the
-	// zero value "" too) picks the strongest mode available, else
-	// "cgroup", "subreaper" or "group" (see ContainModes and the killer
-	// package). Asking by name for a mode that is not available fails.
-	Contain string
+	// Contain says how the tree is found and signalled: killer.Auto (the
+	// zero value) picks the strongest mode available. Asking for a mode
+	// that is not available fails.
+	Contain killer.Mode
 
 	// OnStart, if not nil, is called once the command has started, with
 	// the containment in use.
-	OnStart func(Containment)
+	OnStart func(killer.Info)
 
 	// Snapshots makes every Event carry the tree as it stood just before
 	// the signal, at the cost of one pass over /proc per signal sent.
@@ -130,10 +126,6 @@ type Step struct {
 	Signal syscall.Signal
 	Wait   time.Duration // before the next step, or KILL after the last
 }
-
-// Containment says how the command's tree is found and signalled: its
-// mode, why, and what it cannot reach here.
-type Containment = killer.Info
 
 // Reason says why a signal was sent.
 type Reason int
@@ -188,11 +180,10 @@ type Result struct {
 	Signal syscall.Signal
 	// CoreDumped reports that the command dumped core.
 	CoreDumped bool
-	// Containment names how the tree was found and signalled (see
-	// killer.Tree.Mechanism).
-	Containment string
+	// Containment is how the tree was found and signalled.
+	Containment killer.Mode
 	// Guardian says whether a guardian was armed: "armed", "not armed:
-	// why", "failed: why", or "" without one (see killer.Tree.Guardian).
+	// why", "failed: why", or "" without one (see killer.Exit.Guardian).
 	Guardian string
 }
 
@@ -205,22 +196,15 @@ const (
 	ExitKilled       = 128 + int(syscall.SIGKILL)
 )
 
-// StartError reports that the command could not be started. Nothing was
-// left running.
-type StartError struct {
-	Name string // the command as given
-	Err  error  // usually a syscall.Errno
-}
-
-func (e *StartError) Error() string {
-	return fmt.Sprintf("failed to run command %q: %v", e.Name, e.Err)
-}
-
-func (e *StartError) Unwrap() error { return e.Err }
-
-// ExitCode is 127 when the command does not exist, 126 otherwise.
-func (e *StartError) ExitCode() int {
-	if errors.Is(e.Err, syscall.ENOENT) {
+// ExitCode is the status pgrun exits with when Run failed with err: 127
+// when the command was not found, 126 when it could not be executed
+// (see killer.ExecError), else 125.
+func ExitCode(err error) int {
+	var execErr *killer.ExecError
+	switch {
+	case !errors.As(err, &execErr):
+		return ExitCanceled
+	case errors.Is(execErr.Err, syscall.ENOENT):
 		return ExitEnoent
 	}
 	return ExitCannotInvoke

@@ -4,7 +4,6 @@ package runner
 
 import (
 	"errors"
-	"fmt"
 	"os"
 	"os/signal"
 	"sync"
@@ -20,9 +19,9 @@ import (
 // and nothing remains in the command's process group, except with
 // OrphansKeep.
 //
-// The returned error is a *StartError when the command could not be started
-// (nothing is left running then), or another error when pgrun itself failed;
-// in that case the group was sent KILL first.
+// The returned error is a *killer.ExecError when the command could not be
+// executed (nothing is left running then: see ExitCode), or another error
+// when pgrun itself failed; in that case the group was sent KILL first.
 //
 // Run must be called from the main goroutine locked to the main OS thread
 // (runtime.LockOSThread in an init function): the kernel ties Pdeathsig to
@@ -41,43 +40,32 @@ func Run(opts Options) (Result, error) {
 
 	spec := killer.Spec{Mode: opts.Contain, Foreground: opts.Foreground, Guardian: opts.Guardian}
 	switch {
-	case (spec.Mode == "" || spec.Mode == killer.Auto) && opts.Orphans == OrphansKeep:
+	case spec.Mode == killer.Auto && opts.Orphans == OrphansKeep:
 		// Processes kept on purpose would keep a cgroup alive after
 		// pgrun; without one, nothing of pgrun's outlives it.
 		spec.Mode = killer.Subreaper
 	case spec.Mode == killer.Pidns && opts.Orphans == OrphansKeep:
 		return Result{}, errors.New("processes left in a pid namespace cannot be kept (--orphans keep): the namespace ends with pgrun")
 	}
-	path, err := lookPath(opts.Args[0])
+	c, err := killer.Prepare(spec)
 	if err != nil {
-		return Result{}, &StartError{Name: opts.Args[0], Err: err}
+		return Result{}, err
 	}
+	defer c.Discard()
 	var term terminal
 	if opts.Foreground {
 		term = foregroundTerminal()
 	}
 	sigs := watch.ch
 	defer drain(sigs)
-	var pid int
-	tree, info, err := killer.Start(spec, func(l killer.Launch) (int, int, error) {
-		// Only now: the routing went on while the containment was
-		// prepared (a cgroup made, pgrun's own looked up).
-		watch.wait()
-		place(l.Attr, opts.Foreground, term.held)
-		p, pidfd, err := start(path, opts.Args, environ(opts.Timeout), l)
-		pid = p
-		return p, pidfd, err
-	})
+	// Only now: the routing went on while the containment was prepared
+	// (a cgroup made, pgrun's own children looked up).
+	watch.wait()
+	tree, info, err := c.Start(killer.Command{Args: opts.Args, Env: environ(opts.Timeout), Terminal: term.held})
 	if err != nil {
 		// The command's group may have taken the terminal before its
 		// exec failed: it goes back to its owner, as after any run.
 		term.restore(sigs)
-	}
-	var execErr *killer.ExecError
-	if errors.As(err, &execErr) {
-		return Result{}, &StartError{Name: opts.Args[0], Err: execErr.Err}
-	}
-	if err != nil {
 		return Result{}, err
 	}
 	late := time.AfterFunc(lateRouting, watch.routeLate)
@@ -85,7 +73,7 @@ func Run(opts Options) (Result, error) {
 	if opts.OnStart != nil {
 		opts.OnStart(info)
 	}
-	s := &supervisor{opts: opts, tree: tree, sigs: sigs, pid: pid, term: term}
+	s := &supervisor{opts: opts, tree: tree, mode: info.Mode, sigs: sigs, pid: info.Pid, term: term}
 	res, err := s.run()
 	term.restore(sigs)
 	return res, err
@@ -193,345 +181,4 @@ func drain(ch chan os.Signal) {
 			return
 		}
 	}
-}
-
-// supervisor is the event loop of one run. It alone waits for children and
-// sends signals, so the order of reaping and signalling is its to decide.
-type supervisor struct {
-	opts Options
-	tree killer.Tree
-	sigs chan os.Signal
-	pid  int      // the command, leader of the group
-	term terminal // the terminal the command's group was given, if any
-
-	grace    *time.Timer      // KILL's timer: nil until a signal arms it
-	graceC   <-chan time.Time // grace's channel while it runs, else nil
-	graceDue time.Time        // when grace fires
-	ladder   []Step           // the deadline's steps (see Options.Ladder)
-	step     int              // how many of them were sent
-	stepT    *time.Timer      // the wait after the last step sent
-	stepC    <-chan time.Time
-	stuck    *time.Timer // a blind tree's wait after KILL (see afterKill)
-	stuckC   <-chan time.Time
-
-	exited    bool // the command has exited
-	timedOut  bool // the deadline passed
-	signalled bool // a signal meant to end the tree was sent to it (see ends)
-	escalated bool // KILL was sent on escalation
-	killed    bool // KILL reached a process
-}
-
-func (s *supervisor) run() (Result, error) {
-	s.ladder = s.opts.Ladder
-	if len(s.ladder) == 0 {
-		s.ladder = []Step{{Signal: s.opts.Signal, Wait: s.opts.Grace}}
-	}
-	var deadline <-chan time.Time // stays nil where SIGALRM says it
-	if s.opts.Timeout > 0 {
-		var disarm func()
-		deadline, disarm = armDeadline(s.opts.Timeout)
-		defer disarm()
-	}
-	defer func() {
-		if s.grace != nil {
-			s.grace.Stop()
-		}
-		if s.stuck != nil {
-			s.stuck.Stop()
-		}
-		if s.stepT != nil {
-			s.stepT.Stop()
-		}
-	}()
-	err := s.reap()
-	for err == nil {
-		var done bool
-		if done, err = s.settle(); done || err != nil {
-			break
-		}
-		select {
-		case sig := <-s.sigs:
-			err = s.handle(sig.(syscall.Signal))
-		case <-deadline:
-			deadline = nil
-			err = s.expire()
-		case <-s.graceC:
-			err = s.escalate()
-		case <-s.stepC:
-			s.stepC = nil
-			err = s.nextStep(Escalation)
-		case <-s.stuckC:
-			err = s.outOfReach()
-		case <-s.tree.Changes():
-			err = s.reap()
-		}
-	}
-	if err != nil {
-		// Never leave a tree behind because pgrun failed, unless it
-		// failed because KILL cannot end what is left: trying again
-		// would only wait as long again.
-		if unended := (*killer.UnendedError)(nil); !errors.As(err, &unended) {
-			s.tree.Signal(syscall.SIGKILL)
-		}
-		s.tree.Release()
-		return Result{}, err
-	}
-	exit, err := s.tree.Release()
-	if err != nil {
-		return Result{}, err
-	}
-	res := s.result(exit)
-	res.Guardian = s.tree.Guardian()
-	return res, nil
-}
-
-// goDeadline is armDeadline with a Go timer.
-func goDeadline(d time.Duration) (<-chan time.Time, func()) {
-	t := time.NewTimer(d)
-	return t.C, func() { t.Stop() }
-}
-
-// settle reports whether the run is over, and applies the orphans policy the
-// first time the command is found exited with its group still alive.
-func (s *supervisor) settle() (bool, error) {
-	if !s.exited {
-		return false, nil
-	}
-	if s.opts.Orphans == OrphansKeep {
-		return true, nil
-	}
-	alive, err := s.tree.Alive()
-	if err != nil || !alive {
-		return !alive, err
-	}
-	if s.opts.Orphans == OrphansKill && !s.signalled {
-		if err := s.send(s.ladder[len(s.ladder)-1].Signal, Cleanup); err != nil {
-			return false, err
-		}
-		s.killIn(s.opts.Grace)
-	}
-	return false, nil
-}
-
-func (s *supervisor) handle(sig syscall.Signal) error {
-	switch sig {
-	case syscall.SIGCHLD:
-		if s.term.held && commandStopped(s.pid) {
-			return s.stopWithCommand()
-		}
-		return s.reap()
-	case syscall.SIGALRM:
-		return s.expire()
-	case syscall.SIGPIPE, syscall.SIGTTIN, syscall.SIGTTOU:
-		return nil
-	case syscall.SIGWINCH, syscall.SIGCONT:
-		_, err := s.tree.Signal(sig)
-		return err
-	case syscall.SIGTSTP:
-		return s.suspend()
-	}
-	if s.grace != nil && !s.escalated && (sig == syscall.SIGINT || sig == syscall.SIGTERM) {
-		return s.escalate() // asked twice: do not make the caller wait
-	}
-	if err := s.send(sig, Relay); err != nil {
-		return err
-	}
-	if ends(sig) {
-		s.killIn(s.opts.Grace)
-	}
-	return nil
-}
-
-// ends reports whether a relayed sig is meant to end the command, and so
-// starts the grace period, after which KILL follows. USR1 and USR2, the
-// real-time signals and those of profilers and I/O readiness are messages
-// that programs handle and go on (a stack dump, a log reopened): relayed,
-// they start no grace period.
-func ends(sig syscall.Signal) bool {
-	switch sig {
-	case syscall.SIGUSR1, syscall.SIGUSR2, syscall.SIGPROF, syscall.SIGVTALRM, syscall.SIGIO:
-		return false
-	}
-	return !realtime(sig)
-}
-
-func (s *supervisor) reap() error {
-	exited, err := s.tree.Reap()
-	s.exited = s.exited || exited
-	return err
-}
-
-// expire handles the deadline: the ladder's first step; at a deadline
-// that comes again (pgrun received ALRM), the step sent last once more, or
-// KILL once the escalation has happened.
-func (s *supervisor) expire() error {
-	s.timedOut = true
-	switch {
-	case s.escalated:
-		return s.send(syscall.SIGKILL, Deadline)
-	case s.step > 0:
-		return s.send(s.ladder[s.step-1].Signal, Deadline)
-	}
-	return s.nextStep(Deadline)
-}
-
-// nextStep sends the ladder's next step, and every one after it that has
-// no wait before it, then arms the wait after the last one sent: for the
-// next step, or, after the last, for KILL.
-func (s *supervisor) nextStep(why Reason) error {
-	for {
-		st := s.ladder[s.step]
-		s.step++
-		if st.Signal == syscall.SIGKILL {
-			return s.escalateWith(why)
-		}
-		if err := s.send(st.Signal, why); err != nil {
-			return err
-		}
-		if s.step == len(s.ladder) {
-			s.killIn(st.Wait)
-			return nil
-		}
-		if st.Wait > 0 {
-			s.stepT = time.NewTimer(st.Wait)
-			s.stepC = s.stepT.C
-			return nil
-		}
-		why = Escalation
-	}
-}
-
-// killIn arms KILL d from now, unless it is already due sooner; zero
-// arms nothing.
-func (s *supervisor) killIn(d time.Duration) {
-	if d <= 0 || s.escalated {
-		return
-	}
-	due := time.Now().Add(d)
-	if s.grace != nil {
-		if !s.graceDue.After(due) {
-			return
-		}
-		s.grace.Stop()
-	}
-	s.grace, s.graceDue = time.NewTimer(d), due
-	s.graceC = s.grace.C
-}
-
-func (s *supervisor) escalate() error { return s.escalateWith(Escalation) }
-
-// escalateWith sends KILL, for why, and ends every wait for a later step.
-func (s *supervisor) escalateWith(why Reason) error {
-	s.escalated = true
-	s.graceC, s.stepC = nil, nil
-	return s.send(syscall.SIGKILL, why)
-}
-
-// suspend stops the command's group and then pgrun itself, as Ctrl-Z would
-// stop a job. The command runs in another session, where a terminal's TSTP
-// would be discarded (its group is orphaned), so it gets STOP. The CONT
-// that resumes pgrun is relayed like any other.
-func (s *supervisor) suspend() error {
-	if _, err := s.tree.Signal(syscall.SIGSTOP); err != nil {
-		return err
-	}
-	return syscall.Kill(os.Getpid(), syscall.SIGSTOP)
-}
-
-// stopWithCommand follows a command that was stopped at the terminal its
-// group owns (Ctrl-Z): pgrun gives the terminal back and stops too, so the
-// shell sees its job stopped; once continued in the foreground it hands the
-// terminal to the command's group again and continues it.
-func (s *supervisor) stopWithCommand() error {
-	s.term.restore(s.sigs)
-	if err := syscall.Kill(os.Getpid(), syscall.SIGSTOP); err != nil {
-		return err
-	}
-	s.term.handBack(s.pid, s.sigs)
-	if _, err := s.tree.Signal(syscall.SIGCONT); err != nil {
-		return err
-	}
-	return s.reap()
-}
-
-// send signals the group and follows up with CONT so that stopped members
-// act on the signal. Arming KILL is the caller's to decide.
-func (s *supervisor) send(sig syscall.Signal, why Reason) error {
-	ev := Event{At: time.Now(), Signal: sig, Reason: why, Leftovers: s.exited}
-	if s.opts.Snapshots {
-		ev.Tree = s.tree.Processes()
-	}
-	var then []syscall.Signal
-	if sig != syscall.SIGKILL && sig != syscall.SIGCONT {
-		then = []syscall.Signal{syscall.SIGCONT}
-	}
-	reached, err := s.tree.Signal(sig, then...)
-	if err != nil {
-		return err
-	}
-	if why != Relay || ends(sig) {
-		s.signalled = true
-	}
-	if sig == syscall.SIGKILL && reached {
-		s.killed = true
-	}
-	if s.opts.OnEvent != nil {
-		ev.Reached = reached
-		s.opts.OnEvent(ev)
-	}
-	if sig == syscall.SIGKILL && s.stuck == nil && s.tree.Blind() != "" {
-		s.stuck = time.NewTimer(afterKill)
-		s.stuckC = s.stuck.C
-	}
-	return nil
-}
-
-// afterKill is how long a blind tree (see killer.Tree.Blind) may stay
-// alive after KILL before pgrun gives up on it: the group's members die at
-// once, so what lives on after that is out of reach, and waiting for it
-// could be forever. A variable so that tests can shorten it.
-var afterKill = 5 * time.Second
-
-// outOfReach fails the run if the tree is still alive afterKill after KILL.
-func (s *supervisor) outOfReach() error {
-	s.stuckC = nil
-	if err := s.reap(); err != nil {
-		return err
-	}
-	alive, err := s.tree.Alive()
-	if err != nil || !alive {
-		return err
-	}
-	return fmt.Errorf("processes of the command's tree are still running %v after KILL, out of pgrun's reach: %s", afterKill, s.tree.Blind())
-}
-
-// result maps the command's end to pgrun's, as coreutils timeout does.
-func (s *supervisor) result(exit killer.Exit) Result {
-	ws := exit.Status
-	r := Result{
-		Status:      ws,
-		Rusage:      exit.Rusage,
-		TimedOut:    s.timedOut,
-		Killed:      s.killed,
-		CoreDumped:  ws.CoreDump(),
-		Containment: s.tree.Mechanism(),
-	}
-	own := ws.ExitStatus()
-	if ws.Signaled() {
-		own = 128 + int(ws.Signal())
-	}
-	switch {
-	case s.timedOut && s.opts.PreserveStatus:
-		r.ExitCode = own
-	case s.timedOut && s.killed:
-		r.ExitCode = ExitKilled
-	case s.timedOut:
-		r.ExitCode = ExitTimedOut
-	default:
-		r.ExitCode = own
-		if ws.Signaled() {
-			r.Signal = ws.Signal()
-		}
-	}
-	return r
 }

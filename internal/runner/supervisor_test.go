@@ -249,13 +249,11 @@ func (f *fakeTree) Release() (killer.Exit, error) {
 		// The real Release would wait for it: no script gets there.
 		f.t.Errorf("Release while the command runs")
 	}
-	return killer.Exit{Status: f.status}, nil
+	return killer.Exit{Status: f.status, Guardian: "armed"}, nil
 }
 
-func (f *fakeTree) Mechanism() string           { return "fake" }
 func (f *fakeTree) Processes() []killer.Process { return nil }
 func (f *fakeTree) Blind() string               { return f.blind }
-func (f *fakeTree) Guardian() string            { return "" }
 
 func (f *fakeTree) Changes() <-chan struct{} {
 	if f.changes == nil {
@@ -374,7 +372,7 @@ func runSupervisorCase(t *testing.T, tc supervisorCase, viaChanges bool) {
 	}
 	done := make(chan outcome, 1)
 	go func() {
-		s := &supervisor{opts: opts, tree: tree, sigs: sigs}
+		s := &supervisor{opts: opts, tree: tree, mode: killer.Cgroup, sigs: sigs}
 		res, err := s.run()
 		done <- outcome{res, err}
 	}()
@@ -427,8 +425,8 @@ func runSupervisorCase(t *testing.T, tc supervisorCase, viaChanges bool) {
 		t.Errorf("result: exit %d, signal %v, timed out %v, killed %v; want %d, %v, %v, %v",
 			r.ExitCode, r.Signal, r.TimedOut, r.Killed, tc.code, tc.sig, tc.timedOut, tc.killed)
 	}
-	if r.Containment != "fake" {
-		t.Errorf("result's containment %q, want the tree's mechanism", r.Containment)
+	if r.Containment != killer.Cgroup || r.Guardian != "armed" {
+		t.Errorf("result's containment %v, guardian %q; want the run's (cgroup) and the released tree's (armed)", r.Containment, r.Guardian)
 	}
 }
 

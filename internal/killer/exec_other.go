@@ -1,6 +1,6 @@
 //go:build unix && !linux && !freebsd
 
-package runner
+package killer
 
 import "syscall"
 

@@ -1,6 +1,6 @@
 //go:build unix
 
-package runner
+package killer
 
 import (
 	"errors"
@@ -56,22 +56,6 @@ func TestLookPath(t *testing.T) {
 		got, err := lookPath(tt.name)
 		if !errors.Is(err, tt.err) || (tt.err == nil && got != tt.want) {
 			t.Errorf("PATH=%q lookPath(%q) = %q, %v; want %q, %v", tt.path, tt.name, got, err, tt.want, tt.err)
-		}
-	}
-}
-
-func TestStartErrorExitCode(t *testing.T) {
-	for _, tt := range []struct {
-		err  error
-		want int
-	}{
-		{syscall.ENOENT, ExitEnoent},
-		{syscall.EACCES, ExitCannotInvoke},
-		{syscall.ENOTDIR, ExitCannotInvoke},
-		{syscall.ENOEXEC, ExitCannotInvoke},
-	} {
-		if got := (&StartError{Name: "x", Err: tt.err}).ExitCode(); got != tt.want {
-			t.Errorf("ExitCode for %v = %d, want %d", tt.err, got, tt.want)
 		}
 	}
 }
