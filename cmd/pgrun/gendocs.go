@@ -155,12 +155,12 @@ func manPage(cmd *cobra.Command, readme, version string, date time.Time) (string
 	})
 
 	for _, s := range []struct{ heading, title string }{
-		{"### What pgrun does", "WHAT PGRUN DOES"},
-		{"### Exit status", "EXIT STATUS"},
-		{"### The report", "THE REPORT"},
+		{"## What pgrun does", "WHAT PGRUN DOES"},
+		{"## Exit status", "EXIT STATUS"},
+		{"## The report", "THE REPORT"},
 		{"### Budget a test runner's own timeouts: `PGRUN_DEADLINE`", "ENVIRONMENT"},
 		{"### Get a stack dump from a hung test suite", "STACK DUMPS BEFORE THE KILL"},
-		{"### Migrating from timeout(1)", "DIFFERENCES FROM GNU TIMEOUT"},
+		{"## Migrating from timeout(1)", "DIFFERENCES FROM GNU TIMEOUT"},
 		{"## Limits", "LIMITS"},
 	} {
 		body, err := readmeSection(readme, s.heading)
