@@ -13,6 +13,7 @@ import (
 	"strings"
 	"syscall"
 
+	"github.com/pgrun/pgrun/internal/killer/proc"
 	"golang.org/x/sys/unix"
 )
 
@@ -118,7 +119,7 @@ func (c *containment) fallback(why string) error {
 // processes that leave the command's process group cannot be found: in a
 // cgroup they get only the KILL of cgroup.kill, otherwise nothing.
 func (c *containment) limits() string {
-	why := ForeignProc()
+	why := proc.Foreign()
 	switch {
 	case why == "" || c.mode == Group || c.mode == Pidns:
 		return ""
@@ -150,8 +151,8 @@ func (c *containment) discard() {
 // When the flag cannot be read the child counts as started: a command that
 // may have run is never started again.
 func neverExecuted(pid int) bool {
-	st, err := childStat(pid)
-	return err == nil && st.Flags&pfForkNoExec != 0
+	st, err := proc.ChildStat(pid)
+	return err == nil && st.Flags&proc.PFForkNoExec != 0
 }
 
 // unforked is what forkExec puts in *PidFD before the fork: no pidfd and
@@ -444,7 +445,7 @@ func killLeft(dirfd int) {
 	}
 	after, _ := cgroupProcs(dirfd)
 	for _, pid := range after {
-		if fd, ok := fds[pid]; ok && alive(fd) {
+		if fd, ok := fds[pid]; ok && proc.Alive(fd) {
 			unix.PidfdSendSignal(fd, unix.SIGKILL, nil, 0)
 		}
 	}

@@ -10,6 +10,7 @@ import (
 	"syscall"
 	"unsafe"
 
+	"github.com/pgrun/pgrun/internal/killer/proc"
 	"golang.org/x/sys/unix"
 )
 
@@ -73,14 +74,14 @@ func readKin() (kin, error) {
 	case err != nil:
 		return k, fmt.Errorf("waitid: %w", err)
 	}
-	pids, err := allChildren()
+	pids, err := proc.AllChildren()
 	if err != nil {
 		return k, err
 	}
 	k.before = make(map[int]uint64, len(pids))
 	for _, pid := range pids {
 		// Unreaped, a child's number is its own: its entry can be read.
-		if st, err := readStat(pid); err == nil {
+		if st, err := proc.ReadStat(pid); err == nil {
 			k.before[pid] = st.Start
 		}
 	}
@@ -144,7 +145,7 @@ func (f *family) ours(pid int) bool {
 	if !f.strangers() {
 		return true
 	}
-	st, err := readStat(pid) // unreaped, the number is the child's own
+	st, err := proc.ReadStat(pid) // unreaped, the number is the child's own
 	if err != nil {
 		return false
 	}
@@ -157,7 +158,7 @@ func (f *family) ours(pid int) bool {
 	if f.cgroup != "" && f.inCgroup(pid) {
 		return true
 	}
-	return f.cookie != nil && hasEntry(pid, f.cookie)
+	return f.cookie != nil && proc.HasEntry(pid, f.cookie)
 }
 
 // inCgroup reports whether pid is in the run's cgroup or below it.
@@ -178,7 +179,7 @@ func (f *family) inCgroup(pid int) bool {
 // cgroupOf is the cgroup v2 path of /proc/WHO/cgroup.
 func cgroupOf(who string) (string, error) {
 	var buf [4096]byte
-	b, err := readAt(unix.AT_FDCWD, "/proc/"+who+"/cgroup", buf[:])
+	b, err := proc.ReadAt(unix.AT_FDCWD, "/proc/"+who+"/cgroup", buf[:])
 	if err != nil {
 		return "", err
 	}
@@ -195,27 +196,6 @@ func baseName(path string) string {
 		return path[i+1:]
 	}
 	return path
-}
-
-// live reports whether pid, a child of pgrun, has not exited: a zombie
-// leader whose other threads still run is alive.
-func live(pid int) bool {
-	var info unix.Siginfo
-	err := retryEINTR(func() error {
-		// Without WEXITED a zombie is not waitable, and does not count
-		// as a child, while a leader with live threads does.
-		return unix.Waitid(unix.P_PID, pid, &info, unix.WSTOPPED|unix.WCONTINUED|unix.WNOHANG|unix.WNOWAIT, nil)
-	})
-	return err == nil
-}
-
-// unreaped reports whether pid is a child of pgrun, alive or a zombie.
-func unreaped(pid int) bool {
-	var info unix.Siginfo
-	err := retryEINTR(func() error {
-		return unix.Waitid(unix.P_PID, pid, &info, unix.WEXITED|unix.WSTOPPED|unix.WCONTINUED|unix.WNOHANG|unix.WNOWAIT, nil)
-	})
-	return err == nil
 }
 
 // children lists pgrun's children that are the tree's: the leader, and
@@ -239,7 +219,7 @@ func (f *family) children() ([]int, error) {
 // has a chain of live ancestors up to a live child of pgrun that is the
 // tree's.
 func (f *family) alive() (bool, error) {
-	if !f.strangers() || !viewProc().own {
+	if !f.strangers() || !proc.Look().Own {
 		// (Where /proc is another namespace's, its children files
 		// cannot be read: strangers are then counted as the tree's,
 		// which at worst waits for them, and never signals them.)
@@ -266,7 +246,7 @@ func (f *family) alive() (bool, error) {
 		return false, err
 	}
 	for _, pid := range pids {
-		if live(pid) {
+		if proc.Live(pid) {
 			return true, nil
 		}
 	}
@@ -316,10 +296,10 @@ func (f *family) reap() (bool, error) {
 // square of their number. So each child gets a pidfd once, and one poll
 // of all of them tells which have exited.
 func (f *family) reapBut(keep int) error {
-	if !viewProc().own {
+	if !proc.Look().Own {
 		return nil // no children file to read: they stay zombies until pgrun exits
 	}
-	pids, err := mainChildren()
+	pids, err := proc.MainChildren()
 	if err != nil {
 		return err
 	}
@@ -330,7 +310,7 @@ func (f *family) reapBut(keep int) error {
 			continue
 		}
 		fd, ok := f.held[pid]
-		if !ok && pidfds() {
+		if !ok && proc.Pidfds() {
 			// Unreaped, the child's number is its own.
 			if fd, err = unix.PidfdOpen(pid, 0); err == nil {
 				ok = true

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"syscall"
 
+	"github.com/pgrun/pgrun/internal/killer/proc"
 	"golang.org/x/sys/unix"
 )
 
@@ -103,7 +104,7 @@ func (g *group) signal(sig syscall.Signal) (bool, error) {
 }
 
 func (g *group) Reap() (bool, error) {
-	if g.viaPidfd || !viewProc().own {
+	if g.viaPidfd || !proc.Look().Own {
 		// Pinned where /proc is another namespace's, the group is
 		// signalled by number only until its leader is reaped: the other
 		// children cannot be found without /proc, so whichever exits is
@@ -196,7 +197,7 @@ func (g *group) Alive() (bool, error) {
 	}
 	// The zombie leader pins the number, so every process with this pgid
 	// is a member.
-	return groupHasLiveMember(g.leader)
+	return proc.GroupHasLiveMember(g.leader)
 }
 
 // holdsNumber reports whether the group's number has named pgrun's group

@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/pgrun/pgrun/internal/killer/proc"
 	"golang.org/x/sys/unix"
 )
 
@@ -90,8 +91,8 @@ func TestGroupOutlivesLeader(t *testing.T) {
 				}
 				return exited
 			})
-			if kind.name == "pinned" && state(pid) != 'Z' {
-				t.Errorf("pinned group: leader state %q, want an unreaped zombie", state(pid))
+			if kind.name == "pinned" && proc.State(pid) != 'Z' {
+				t.Errorf("pinned group: leader state %q, want an unreaped zombie", proc.State(pid))
 			}
 			if alive, err := g.Alive(); err != nil || !alive {
 				t.Fatalf("Alive() = %v, %v with a member running", alive, err)
@@ -110,7 +111,7 @@ func TestGroupOutlivesLeader(t *testing.T) {
 				}
 				return !alive
 			})
-			if s := state(member); s != 0 && s != 'Z' {
+			if s := proc.State(member); s != 0 && s != 'Z' {
 				t.Errorf("member %d still running (state %c)", member, s)
 			}
 			exit, err := g.Release()
@@ -174,7 +175,7 @@ func TestGroupNeverSignalsRecycledPid(t *testing.T) {
 	if reached || err != nil {
 		t.Errorf("Signal on a recycled group = %v, %v; want nothing sent", reached, err)
 	}
-	if s := state(other); s == 0 || s == 'Z' {
+	if s := proc.State(other); s == 0 || s == 'Z' {
 		t.Fatalf("the unrelated process %d was killed", other)
 	}
 	syscall.Kill(other, syscall.SIGKILL)

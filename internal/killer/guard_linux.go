@@ -10,6 +10,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/pgrun/pgrun/internal/killer/proc"
 	"golang.org/x/sys/unix"
 )
 
@@ -94,7 +95,7 @@ func Guard(args []string) int {
 		return 2
 	}
 	var b [1]byte
-	if n, err := readFd(lifelineFd, b[:]); err == nil && n == 1 {
+	if n, err := proc.ReadFd(lifelineFd, b[:]); err == nil && n == 1 {
 		return 0 // dismissed: pgrun ends as planned
 	}
 	spec.kill()
@@ -108,7 +109,7 @@ func Guard(args []string) int {
 // are those without close-on-exec: the Go runtime opens its own (the
 // cgroup files it reads for GOMAXPROCS) with it.
 func closeInherited(first int) {
-	names, err := dirNames("/proc/self/fd")
+	names, err := proc.DirNames("/proc/self/fd")
 	if err != nil {
 		return
 	}
@@ -138,7 +139,7 @@ func (s guardSpec) kill() {
 		killCgroup(s.dir)
 		return
 	}
-	if s.mode == Subreaper.String() && viewProc().own {
+	if s.mode == Subreaper.String() && proc.Look().Own {
 		s.sweep()
 	}
 }
@@ -250,7 +251,7 @@ func (s guardSpec) sweep() {
 		if !ok {
 			return false
 		}
-		st, err := readStat(id)
+		st, err := proc.ReadStat(id)
 		if err != nil || (st.Sid != id && st.Pgid != id) {
 			return true // no leader: its members have held the number
 		}
@@ -260,7 +261,7 @@ func (s guardSpec) sweep() {
 	for pass := 0; pass < maxSweeps; pass++ {
 		found := false
 		clear(used)
-		eachPid(func(pid int, buf []byte) {
+		proc.EachPid(func(pid int, buf []byte) {
 			if pid == self {
 				return
 			}
@@ -273,7 +274,7 @@ func (s guardSpec) sweep() {
 			// A zombie is not skipped: a process whose main thread
 			// ended shows as one while its other threads run (the
 			// pidfd tells them apart).
-			st, err := readStatInto(pid, buf)
+			st, err := proc.ReadStatInto(pid, buf)
 			if err != nil {
 				return
 			}
@@ -283,12 +284,12 @@ func (s guardSpec) sweep() {
 			}
 			match := (!s.fg && ours(sessions, st.Sid)) || ours(groups, st.Pgid)
 			if !match && len(cookie) > 0 {
-				match = hasEntry(pid, cookie)
+				match = proc.HasEntry(pid, cookie)
 			}
 			if !match {
 				return
 			}
-			fd, _, ok := openChecked(pid, buf, func(again procStat) bool { return again.Start == st.Start })
+			fd, _, ok := proc.OpenChecked(pid, buf, func(again proc.Stat) bool { return again.Start == st.Start })
 			if !ok {
 				return
 			}
@@ -314,68 +315,5 @@ func (s guardSpec) sweep() {
 		if !found {
 			return
 		}
-	}
-}
-
-// openEnviron opens the environment of pid. A process whose main thread
-// has ended has none to show there (ESRCH): its other threads, which
-// share it, show it.
-func openEnviron(pid int) (int, error) {
-	dir := "/proc/" + strconv.Itoa(pid)
-	fd, err := unix.Open(dir+"/environ", unix.O_RDONLY|unix.O_CLOEXEC, 0)
-	if err == nil {
-		return fd, nil
-	}
-	tids, terr := os.ReadDir(dir + "/task")
-	if terr != nil {
-		return -1, err
-	}
-	for _, t := range tids {
-		if fd, terr := unix.Open(dir+"/task/"+t.Name()+"/environ", unix.O_RDONLY|unix.O_CLOEXEC, 0); terr == nil {
-			return fd, nil
-		}
-	}
-	return -1, err
-}
-
-// hasEntry reports whether the environment of pid holds the entry kv, as
-// /proc/PID/environ shows it, however long it is. pgrun puts its cookie
-// first, so the first read mostly settles it; a shell below the command
-// may have reordered the environment it passed on, so the rest is read
-// too, a block at a time.
-func hasEntry(pid int, kv []byte) bool {
-	fd, err := openEnviron(pid)
-	if err != nil {
-		return false
-	}
-	defer unix.Close(fd)
-	// Entries end in NUL; a NUL put before the first makes every entry
-	// one between two NULs, and one after the last, the last too.
-	want := append(append([]byte{0}, kv...), 0)
-	var block [16 << 10]byte
-	kept := 1 // bytes at the start of block carried over: a NUL, then a block's tail
-	for {
-		n, err := unix.Read(fd, block[kept:])
-		if err == unix.EINTR {
-			continue
-		}
-		if err != nil {
-			return false
-		}
-		end := kept + n
-		if n == 0 {
-			block[end] = 0
-			end++
-		}
-		if bytes.Contains(block[:end], want) {
-			return true
-		}
-		if n == 0 {
-			return false
-		}
-		// Keep what may begin a match that the next block completes.
-		tail := min(len(want)-1, end)
-		copy(block[:], block[end-tail:end])
-		kept = tail
 	}
 }

@@ -10,6 +10,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/pgrun/pgrun/internal/killer/proc"
 	"golang.org/x/sys/unix"
 )
 
@@ -153,8 +154,8 @@ func (g *guardian) fork() (pid, lifeline int, err error) {
 	// It counts only if, after the read, the command is still pgrun's
 	// unreaped child (a zombie's entry says when it started), or its
 	// pidfd says it is alive: then the number named it throughout.
-	if viewProc().own {
-		if st, err := readStat(g.leader); err == nil && (unreaped(g.leader) || g.pidfd >= 0 && alive(g.pidfd)) {
+	if proc.Look().Own {
+		if st, err := proc.ReadStat(g.leader); err == nil && (proc.Unreaped(g.leader) || g.pidfd >= 0 && proc.Alive(g.pidfd)) {
 			g.start = st.Start
 		}
 	}
@@ -250,7 +251,7 @@ func guard(tree Tree, spec Spec, c *containment, pid, pidfd int, cookie string) 
 	if c.mode == Pidns {
 		return tree, "not needed: the kernel ends the pid namespace when pgrun dies"
 	}
-	if !pidfds() {
+	if !proc.Pidfds() {
 		// With pgrun dead nothing pins any number of the tree: a
 		// guardian could signal only by numbers that may name
 		// another process by then.

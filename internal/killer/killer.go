@@ -94,7 +94,7 @@ type Tree interface {
 	// before their children, for diagnostics, numbered as pgrun sees them;
 	// it may miss a process that is starting or ending meanwhile, and is
 	// empty where unsupported or where /proc cannot be trusted (see
-	// ForeignProc).
+	// proc.Foreign).
 	Processes() []Process
 
 	// Blind says why the tree cannot find processes that left the
@@ -155,15 +155,6 @@ func (e *UnendedError) Error() string {
 // ErrReleased is returned by Release when it is called a second time.
 var ErrReleased = errors.New("killer: tree already released")
 
-// retryEINTR calls f until it fails with something other than EINTR.
-func retryEINTR(f func() error) error {
-	for {
-		if err := f(); !errors.Is(err, syscall.EINTR) {
-			return err
-		}
-	}
-}
-
 // inOrder sends sig, then each of then, with send, stopping at the first
 // error, and reports whether sig reached anything.
 func inOrder(send func(syscall.Signal) (bool, error), sig syscall.Signal, then []syscall.Signal) (bool, error) {
@@ -175,4 +166,13 @@ func inOrder(send func(syscall.Signal) (bool, error), sig syscall.Signal, then [
 		_, err = send(s)
 	}
 	return reached, err
+}
+
+// retryEINTR calls f until it fails with something other than EINTR.
+func retryEINTR(f func() error) error {
+	for {
+		if err := f(); !errors.Is(err, syscall.EINTR) {
+			return err
+		}
+	}
 }

@@ -9,6 +9,7 @@ import (
 	"syscall"
 	"unsafe"
 
+	"github.com/pgrun/pgrun/internal/killer/proc"
 	"golang.org/x/sys/unix"
 )
 
@@ -75,7 +76,7 @@ func Init(args []string) int {
 		defer close(closed)
 		buf := make([]byte, 128)
 		for {
-			n, err := readFd(ctl, buf)
+			n, err := proc.ReadFd(ctl, buf)
 			if err != nil || n == 0 {
 				return // pgrun is gone, or released the tree
 			}

@@ -10,6 +10,7 @@ import (
 	"time"
 	"unsafe"
 
+	"github.com/pgrun/pgrun/internal/killer/proc"
 	"golang.org/x/sys/unix"
 )
 
@@ -115,7 +116,7 @@ func (ns *namespace) tree(pid, pidfd int) (Tree, error) {
 		return nil, err
 	}
 	var buf [256]byte
-	n, err := readFd(ctl, buf[:])
+	n, err := proc.ReadFd(ctl, buf[:])
 	switch {
 	case err != nil:
 		return fail(fmt.Errorf("cannot contain the command in a pid namespace: %w", err))
@@ -205,10 +206,10 @@ func (t *nsTree) read() {
 // commandPid finds the command's pid in pgrun's numbering: the init's only
 // child just after it reported the start. 0 when /proc cannot say.
 func (t *nsTree) commandPid() int {
-	if !viewProc().own {
+	if !proc.Look().Own {
 		return 0
 	}
-	kids, err := childrenOf(t.init, make([]byte, 64))
+	kids, err := proc.ChildrenOf(t.init, make([]byte, 64))
 	if err != nil || len(kids) != 1 {
 		return 0
 	}
@@ -251,7 +252,7 @@ func (t *nsTree) Signal(sig syscall.Signal, then ...syscall.Signal) (bool, error
 // the namespace, and waits until all of them, and the init, have exited.
 func (t *nsTree) kill() (bool, error) {
 	var err error
-	if t.pidfd >= 0 && pidfds() {
+	if t.pidfd >= 0 && proc.Pidfds() {
 		err = unix.PidfdSendSignal(t.pidfd, syscall.SIGKILL, nil, 0)
 	} else {
 		err = unix.Kill(t.init, syscall.SIGKILL) // an unreaped child: its number is its own
@@ -266,7 +267,7 @@ func (t *nsTree) kill() (bool, error) {
 			return unix.Waitid(unix.P_PID, t.init, &info, unix.WEXITED|unix.WNOWAIT, nil)
 		})
 	}
-	if waitExit([]proc{{fd: t.pidfd}}, maxKillRounds*time.Second); alive(t.pidfd) {
+	if waitExit([]member{{fd: t.pidfd}}, maxKillRounds*time.Second); proc.Alive(t.pidfd) {
 		return true, fmt.Errorf("the pid namespace is still alive %ds after its init was KILLed", maxKillRounds)
 	}
 	return true, nil

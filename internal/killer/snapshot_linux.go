@@ -1,16 +1,11 @@
 package killer
 
 import (
-	"bytes"
 	"os"
-	"strconv"
-	"strings"
 	"time"
-)
 
-// clockTicks is USER_HZ, the unit of times in /proc: 100 on every Linux
-// architecture.
-const clockTicks = 100
+	"github.com/pgrun/pgrun/internal/killer/proc"
+)
 
 // Processes lists the tree: pgrun's children that are not the tree's (see
 // family) are left out, with everything below them.
@@ -28,28 +23,28 @@ func (g *group) Processes() []Process { return processesBelow(os.Getpid(), g.lea
 // the command, whose group they are placed against; a child of root for
 // which keep (if not nil) is false is left out, with all below it.
 func processesBelow(root, leader int, keep func(pid int) bool) []Process {
-	if !viewProc().own {
+	if !proc.Look().Own {
 		return nil // its numbers are not pgrun's: listing them would mislead
 	}
 	kids, ok := walkMap(root)
 	if !ok {
 		var err error
-		if kids, err = childMap(); err != nil {
+		if kids, err = proc.ChildMap(); err != nil {
 			return nil
 		}
 	}
-	now, guardian := uptime(), guardianPid() // after the pass: see guardianPid
+	now, guardian := proc.Uptime(), guardianPid() // after the pass: see guardianPid
 	var out []Process
 	var walk func(parent, depth int)
 	walk = func(parent, depth int) {
 		for _, e := range kids[parent] {
-			pid, st := e.pid, e.procStat
+			pid, st := e.Pid, e.Stat
 			if pid == guardian || depth == 0 && keep != nil && !keep(pid) {
 				continue
 			}
 			p := Process{
 				Pid: pid, Ppid: st.Ppid, Pgid: st.Pgid, Sid: st.Sid,
-				State: string(st.State), Depth: depth, Command: cmdline(pid),
+				State: string(st.State), Depth: depth, Command: proc.Cmdline(pid),
 				Place: "group",
 			}
 			switch {
@@ -59,7 +54,7 @@ func processesBelow(root, leader int, keep func(pid int) bool) []Process {
 				p.Place = "orphan"
 			}
 			if now > 0 {
-				p.Age = max(now-time.Duration(st.Start)*time.Second/clockTicks, 0)
+				p.Age = max(now-time.Duration(st.Start)*time.Second/proc.ClockTicks, 0)
 			}
 			out = append(out, p)
 			walk(pid, depth+1)
@@ -67,31 +62,4 @@ func processesBelow(root, leader int, keep func(pid int) bool) []Process {
 	}
 	walk(root, 0)
 	return out
-}
-
-// uptime is the time since boot, or 0 if unknown.
-func uptime() time.Duration {
-	b, err := os.ReadFile("/proc/uptime")
-	if err != nil {
-		return 0
-	}
-	f := bytes.Fields(b)
-	if len(f) == 0 {
-		return 0
-	}
-	s, err := strconv.ParseFloat(string(f[0]), 64)
-	if err != nil {
-		return 0
-	}
-	return time.Duration(s * float64(time.Second))
-}
-
-// cmdline returns the arguments of pid; nil for a zombie or a process that
-// is gone.
-func cmdline(pid int) []string {
-	b, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/cmdline")
-	if err != nil || len(b) == 0 {
-		return nil
-	}
-	return strings.Split(strings.TrimRight(string(b), "\x00"), "\x00")
 }

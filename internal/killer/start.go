@@ -49,7 +49,7 @@ type Info struct {
 	Why  string // why this mode, or where the cgroup is
 	// Limits says what the mode cannot reach on this system beyond what
 	// it never reaches (Group never reaches processes that left the
-	// group), or is "": see ForeignProc.
+	// group), or is "": see proc.Foreign.
 	Limits string
 	// Guardian says whether a guardian watches over the tree: "off",
 	// "armed 5ms after the start", or "unavailable on this system".

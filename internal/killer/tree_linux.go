@@ -6,10 +6,10 @@ import (
 	"os"
 	"slices"
 	"strings"
-	"sync"
 	"syscall"
 	"time"
 
+	"github.com/pgrun/pgrun/internal/killer/proc"
 	"golang.org/x/sys/unix"
 )
 
@@ -115,7 +115,7 @@ func (t *tree) kill() (bool, error) {
 		if err != nil {
 			return reached, err
 		}
-		var sent []proc
+		var sent []member
 		for _, p := range procs {
 			if _, ok := denied[p.pid]; ok {
 				continue
@@ -151,19 +151,19 @@ func (t *tree) kill() (bool, error) {
 
 // describe names pid for an error: its number and command line.
 func describe(pid int) string {
-	return fmt.Sprintf("%d (%s)", pid, strings.Join(cmdline(pid), " "))
+	return fmt.Sprintf("%d (%s)", pid, strings.Join(proc.Cmdline(pid), " "))
 }
 
 // describeAlive describes the processes of procs that are still alive,
 // with their state: what KILL has not ended.
-func describeAlive(procs []proc) []string {
+func describeAlive(procs []member) []string {
 	var out []string
 	for _, p := range procs {
 		if !p.alive() {
 			continue
 		}
 		why := "alive after KILL"
-		if st, err := readStat(p.pid); err == nil {
+		if st, err := proc.ReadStat(p.pid); err == nil {
 			why = fmt.Sprintf("alive after KILL, in state %c", st.State)
 		}
 		out = append(out, describe(p.pid)+": "+why)
@@ -189,12 +189,12 @@ func (t *tree) unreached() string {
 	}
 	var alive []string
 	for _, pid := range direct {
-		st, err := readStat(pid)
+		st, err := proc.ReadStat(pid)
 		switch {
 		case err != nil:
 			alive = append(alive, fmt.Sprintf("%d, whose /proc entry cannot be read", pid))
 		case st.State != 'Z' && st.State != 'X':
-			alive = append(alive, fmt.Sprintf("%d (%s), state %c", pid, strings.Join(cmdline(pid), " "), st.State))
+			alive = append(alive, fmt.Sprintf("%d (%s), state %c", pid, strings.Join(proc.Cmdline(pid), " "), st.State))
 		}
 	}
 	if len(alive) == 0 {
@@ -226,7 +226,7 @@ func (t *tree) Alive() (bool, error) { return t.fam.alive() }
 
 func (t *tree) Release() (Exit, error) {
 	t.fam.release()
-	if t.unended && live(t.g.leader) {
+	if t.unended && proc.Live(t.g.leader) {
 		// Waiting for it could be forever: leave it to init.
 		t.g.released = true
 		if t.g.pidfd >= 0 {
@@ -241,17 +241,17 @@ func (t *tree) Release() (Exit, error) {
 // Blind says why descendants that left the group cannot be found, or "":
 // where /proc is another pid namespace's, none of its numbers may be
 // taken for a pid of pgrun's.
-func (t *tree) Blind() string { return ForeignProc() }
+func (t *tree) Blind() string { return proc.Foreign() }
 
 // proc is a live descendant of pgrun, held by a pidfd, or, where the
 // system has none, a child of pgrun held by its number, which cannot be
 // reused while pgrun has not reaped it.
-type proc struct {
+type member struct {
 	pid, pgid, fd int // fd is -1 for a child held by its number
 }
 
 // signal sends sig to p.
-func (p proc) signal(sig syscall.Signal) error {
+func (p member) signal(sig syscall.Signal) error {
 	if p.fd < 0 {
 		return unix.Kill(p.pid, sig)
 	}
@@ -259,31 +259,17 @@ func (p proc) signal(sig syscall.Signal) error {
 }
 
 // alive reports whether p has not exited.
-func (p proc) alive() bool {
+func (p member) alive() bool {
 	if p.fd < 0 {
-		return live(p.pid)
+		return proc.Live(p.pid)
 	}
-	return alive(p.fd)
+	return proc.Alive(p.fd)
 }
-
-// pidfds reports whether this system lets pgrun open pidfds and signal
-// through them: not on Linux before 5.3 (pidfd_open), in gVisor, or under
-// a seccomp profile that refuses the calls (ENOSYS). Without them pgrun
-// signals only what it can hold by a number that cannot be reused: the
-// command's group while the command is unreaped, and its own children.
-var pidfds = sync.OnceValue(func() bool {
-	fd, err := unix.PidfdOpen(os.Getpid(), 0)
-	if err != nil {
-		return false
-	}
-	defer unix.Close(fd)
-	return unix.PidfdSendSignal(fd, 0, nil, 0) == nil
-})
 
 // noPidfds says what pgrun cannot do without pidfds, or "" where it has
 // them.
 func noPidfds() string {
-	if pidfds() {
+	if proc.Pidfds() {
 		return ""
 	}
 	return "no pidfds on this system (pidfd_open or pidfd_send_signal refused: Linux before 5.3, gVisor, a seccomp profile): a process that left the command's group gets a signal only once pgrun has adopted it (its parent ended), and no guardian can be armed"
@@ -308,7 +294,7 @@ func noPidfds() string {
 // and a pidfd each. That holds only while the number names the group
 // throughout: the caller checks it afterwards (group.holdsNumber) and
 // otherwise discards the result.
-func descendants(f *family, skip int) ([]proc, error) {
+func descendants(f *family, skip int) ([]member, error) {
 	if procs, ok := walkDown(f, skip); ok {
 		return procs, nil
 	}
@@ -317,13 +303,13 @@ func descendants(f *family, skip int) ([]proc, error) {
 
 // passDescendants is descendants from one pass over /proc: its cost is
 // the machine's, where walkDown's is the tree's.
-func passDescendants(f *family, skip int) ([]proc, error) {
-	kids, members, err := scan(skip)
+func passDescendants(f *family, skip int) ([]member, error) {
+	kids, members, err := proc.Scan(skip)
 	if err != nil {
 		return nil, err
 	}
 	self, guardian := os.Getpid(), guardianPid() // after the pass: see guardianPid
-	var out []proc
+	var out []member
 	add := func(pid, ppid int, parentAlive func() bool) bool {
 		p, ok := open(pid, ppid, parentAlive)
 		if ok {
@@ -333,24 +319,24 @@ func passDescendants(f *family, skip int) ([]proc, error) {
 	}
 	listed := make(map[int]bool, len(kids[self]))
 	for _, e := range kids[self] {
-		listed[e.pid] = true
-		if e.pid == guardian {
+		listed[e.Pid] = true
+		if e.Pid == guardian {
 			continue
 		}
-		if e.pid != f.leader && !f.ours(e.pid) {
+		if e.Pid != f.leader && !f.ours(e.Pid) {
 			continue // a stranger, with all that it leads
 		}
-		if p, ok := openChild(e.pid); ok {
+		if p, ok := openChild(e.Pid); ok {
 			out = append(out, p)
 			continue
 		}
 		// A child that just died had its children re-parented to pgrun
 		// before the pass read its own entry: take them as pgrun's.
-		for _, orphan := range kids[e.pid] {
-			if p, ok := openChild(orphan.pid); ok && f.ours(orphan.pid) {
+		for _, orphan := range kids[e.Pid] {
+			if p, ok := openChild(orphan.Pid); ok && f.ours(orphan.Pid) {
 				out = append(out, p)
 			} else if ok {
-				closeAll([]proc{p})
+				closeAll([]member{p})
 			}
 		}
 	}
@@ -375,13 +361,13 @@ func passDescendants(f *family, skip int) ([]proc, error) {
 			return err == nil && pgid == skip
 		}
 		for _, e := range kids[m] {
-			add(e.pid, m, stillMember)
+			add(e.Pid, m, stillMember)
 		}
 	}
 	for i := 0; i < len(out); i++ {
 		parent := out[i]
 		for _, e := range kids[parent.pid] {
-			add(e.pid, parent.pid, parent.alive)
+			add(e.Pid, parent.pid, parent.alive)
 		}
 	}
 	return out, nil
@@ -390,72 +376,46 @@ func passDescendants(f *family, skip int) ([]proc, error) {
 // open returns pid's pidfd if pid is alive and, after the pidfd was
 // opened, still the child of ppid, which parentAlive says is still the
 // process that was listed.
-func open(pid, ppid int, parentAlive func() bool) (proc, bool) {
-	var buf [statSize]byte
-	fd, st, ok := openChecked(pid, buf[:], func(st procStat) bool { return st.Ppid == ppid && parentAlive() })
+func open(pid, ppid int, parentAlive func() bool) (member, bool) {
+	var buf [proc.StatSize]byte
+	fd, st, ok := proc.OpenChecked(pid, buf[:], func(st proc.Stat) bool { return st.Ppid == ppid && parentAlive() })
 	if !ok {
-		return proc{}, false
+		return member{}, false
 	}
-	return proc{pid: pid, pgid: st.Pgid, fd: fd}, true
-}
-
-// openChecked opens a pidfd on pid and returns it if the stat line read
-// afterwards shows a process for which is holds, and the pidfd then still
-// names a live process: then the number named that same process all
-// along. A state of Z is no proof of death: a process whose main thread
-// ended (pthread_exit) shows it while its other threads run, and only the
-// pidfd tells. buf is scratch space for the stat line.
-func openChecked(pid int, buf []byte, is func(procStat) bool) (int, procStat, bool) {
-	fd, err := unix.PidfdOpen(pid, 0)
-	if err != nil {
-		return -1, procStat{}, false
-	}
-	st, err := readStatInto(pid, buf)
-	if err != nil || st.State == 'X' || !is(st) || !alive(fd) {
-		unix.Close(fd)
-		return -1, procStat{}, false
-	}
-	return fd, st, true
+	return member{pid: pid, pgid: st.Pgid, fd: fd}, true
 }
 
 // openChild returns pid if it is a live child of pgrun, with its pidfd
 // where the system has them: a child's number is its own until pgrun reaps
 // it, so a pidfd opened before it was found to be one names it.
-func openChild(pid int) (proc, bool) {
+func openChild(pid int) (member, bool) {
 	fd := -1
-	if pidfds() {
+	if proc.Pidfds() {
 		var err error
 		if fd, err = unix.PidfdOpen(pid, 0); err != nil {
-			return proc{}, false
+			return member{}, false
 		}
 	}
-	if !live(pid) {
+	if !proc.Live(pid) {
 		if fd >= 0 {
 			unix.Close(fd)
 		}
-		return proc{}, false
+		return member{}, false
 	}
 	pgid, err := unix.Getpgid(pid)
 	if err != nil {
 		pgid = -1
 	}
-	return proc{pid: pid, pgid: pgid, fd: fd}, true
-}
-
-// alive reports whether the process behind pidfd has not exited.
-func alive(pidfd int) bool {
-	fds := []unix.PollFd{{Fd: int32(pidfd), Events: unix.POLLIN}}
-	n, err := unix.Poll(fds, 0)
-	return err == nil && n == 0
+	return member{pid: pid, pgid: pgid, fd: fd}, true
 }
 
 // waitExit waits until every process in procs has exited, or for at most
 // d. Processes held by their number are looked at every few milliseconds:
 // without pidfds nothing else says when one of them exits.
-func waitExit(procs []proc, d time.Duration) {
+func waitExit(procs []member, d time.Duration) {
 	deadline := time.Now().Add(d)
 	var fds []unix.PollFd
-	var pinned []proc
+	var pinned []member
 	for _, p := range procs {
 		if p.fd < 0 {
 			pinned = append(pinned, p)
@@ -475,7 +435,7 @@ func waitExit(procs []proc, d time.Duration) {
 		if _, err := unix.Poll(fds, wait); err != nil && !errors.Is(err, unix.EINTR) {
 			return
 		}
-		pinned = slices.DeleteFunc(pinned, func(p proc) bool { return !p.alive() })
+		pinned = slices.DeleteFunc(pinned, func(p member) bool { return !p.alive() })
 		live := fds[:0]
 		for _, f := range fds {
 			if f.Revents == 0 {
@@ -486,7 +446,7 @@ func waitExit(procs []proc, d time.Duration) {
 	}
 }
 
-func closeAll(procs []proc) {
+func closeAll(procs []member) {
 	for _, p := range procs {
 		if p.fd >= 0 {
 			unix.Close(p.fd)

@@ -3,6 +3,8 @@ package killer
 import (
 	"syscall"
 	"testing"
+
+	"github.com/pgrun/pgrun/internal/killer/proc"
 )
 
 // The tree keeps its leader unreaped until Release, whatever the kernel
@@ -26,7 +28,7 @@ func TestTreeKeepsLeaderNumber(t *testing.T) {
 	if alive, err := tr.Alive(); err != nil || !alive {
 		t.Fatalf("Alive() = %v, %v with the escapee %d running", alive, err, escapee)
 	}
-	if s := state(pid); s != 'Z' {
+	if s := proc.State(pid); s != 'Z' {
 		t.Fatalf("the leader %d is in state %q, want an unreaped zombie", pid, s)
 	}
 	if reached, err := tr.Signal(syscall.SIGKILL); err != nil || !reached {
@@ -35,14 +37,14 @@ func TestTreeKeepsLeaderNumber(t *testing.T) {
 	if alive, err := tr.Alive(); err != nil || alive {
 		t.Fatalf("Alive() = %v, %v after KILL", alive, err)
 	}
-	if s := state(pid); s != 'Z' {
+	if s := proc.State(pid); s != 'Z' {
 		t.Fatalf("after KILL the leader %d is in state %q, want still unreaped", pid, s)
 	}
 	exit, err := tr.Release()
 	if err != nil || exit.Status.ExitStatus() != 7 {
 		t.Fatalf("Release() = %v, %v; want exit status 7", exit.Status.ExitStatus(), err)
 	}
-	if s := state(pid); s != 0 {
+	if s := proc.State(pid); s != 0 {
 		t.Fatalf("after Release the leader %d is in state %q, want reaped", pid, s)
 	}
 }

@@ -1,12 +1,9 @@
 package killer
 
 import (
-	"bytes"
-	"errors"
-	"os"
-	"strconv"
 	"sync/atomic"
 
+	"github.com/pgrun/pgrun/internal/killer/proc"
 	"golang.org/x/sys/unix"
 )
 
@@ -29,7 +26,7 @@ import (
 // read: they are read again until they list nothing new. Children of
 // pgrun that f does not take for the tree's are passed over, with
 // everything below them.
-func walkDown(f *family, skip int) (procs []proc, ok bool) {
+func walkDown(f *family, skip int) (procs []member, ok bool) {
 	limit, ok := walkLimit()
 	if !ok {
 		return nil, false
@@ -42,7 +39,7 @@ func walkDown(f *family, skip int) (procs []proc, ok bool) {
 		vouched func() bool // the node is still the process that was listed
 	}
 	var queue []node
-	var out []proc
+	var out []member
 	// visit takes pid, listed as ppid's child (0: pgrun's), and reports
 	// false if it was gone: then the file that listed it may have
 	// skipped a sibling.
@@ -62,7 +59,7 @@ func walkDown(f *family, skip int) (procs []proc, ok bool) {
 				return true
 			}
 		}
-		var p proc
+		var p member
 		var found bool
 		if ppid == 0 {
 			if pid != f.leader && !f.ours(pid) {
@@ -105,7 +102,7 @@ func walkDown(f *family, skip int) (procs []proc, ok bool) {
 				return nil, false
 			}
 			n := queue[done]
-			kids, err := childrenOf(n.pid, buf)
+			kids, err := proc.ChildrenOf(n.pid, buf)
 			if err != nil {
 				if n.vouched() {
 					closeAll(out)
@@ -116,7 +113,7 @@ func walkDown(f *family, skip int) (procs []proc, ok bool) {
 			}
 			if !visitAll(kids, n.pid, n.vouched) {
 				intact = false
-				if kids, err := childrenOf(n.pid, buf); err == nil {
+				if kids, err := proc.ChildrenOf(n.pid, buf); err == nil {
 					visitAll(kids, n.pid, n.vouched) // once more
 				}
 			}
@@ -136,7 +133,7 @@ func walkLimit() (limit int, ok bool) {
 	if treeTooBig.Load() {
 		return 0, false
 	}
-	return max(machineTasks()/8, 64), true
+	return max(proc.MachineTasks()/8, 64), true
 }
 
 // treeTooBig is set once a walk found the tree too big for walking: it
@@ -145,109 +142,24 @@ func walkLimit() (limit int, ok bool) {
 // up.
 var treeTooBig atomic.Bool
 
-// childrenOf lists what the children files of pid's threads list. An
-// orphan goes to another thread of a process before it goes to a
-// subreaper, and a thread's children are its own forks, so every thread
-// is read.
-func childrenOf(pid int, buf []byte) ([]int, error) {
-	return childrenIn("/proc/"+strconv.Itoa(pid)+"/task", buf)
-}
-
-// childrenIn lists what the children files of the threads in dir (a
-// /proc/PID/task directory) list, with buf as scratch space: a file that
-// does not fit is read whole all the same. Plain system calls: pgrun reads
-// its own on every SIGCHLD once the command has exited, and os.File costs
-// three times as many.
-func childrenIn(dir string, buf []byte) ([]int, error) {
-	tids, err := dirNames(dir)
-	if err != nil {
-		return nil, err
-	}
-	var pids []int
-	for _, tid := range tids {
-		path := dir + "/" + tid + "/children"
-		b, err := readAt(unix.AT_FDCWD, path, buf)
-		if err != nil && !os.IsNotExist(err) && !errors.Is(err, unix.ESRCH) {
-			b, err = os.ReadFile(path) // longer than buf
-		}
-		if errors.Is(err, unix.ENOENT) || errors.Is(err, unix.ESRCH) {
-			continue // the thread exited
-		}
-		if err != nil {
-			return nil, err
-		}
-		for _, f := range bytes.Fields(b) {
-			if kid, err := strconv.Atoi(string(f)); err == nil {
-				pids = append(pids, kid)
-			}
-		}
-	}
-	return pids, nil
-}
-
-// dirNames lists the names in dir (a /proc directory), with plain system
-// calls.
-func dirNames(dir string) ([]string, error) {
-	fd, err := unix.Open(dir, unix.O_RDONLY|unix.O_DIRECTORY|unix.O_CLOEXEC, 0)
-	if err != nil {
-		return nil, &os.PathError{Op: "open", Path: dir, Err: err}
-	}
-	defer unix.Close(fd)
-	var names []string
-	var buf [4096]byte
-	for {
-		n, err := unix.Getdents(fd, buf[:])
-		if err == unix.EINTR {
-			continue
-		}
-		if err != nil {
-			return nil, &os.PathError{Op: "getdents", Path: dir, Err: err}
-		}
-		if n == 0 {
-			return names, nil
-		}
-		_, _, names = unix.ParseDirent(buf[:n], -1, names)
-	}
-}
-
-// machineTasks is how many threads run on the machine, from
-// /proc/loadavg, or 0 if unknown.
-func machineTasks() int {
-	var buf [128]byte
-	b, err := readAt(unix.AT_FDCWD, "/proc/loadavg", buf[:])
-	if err != nil {
-		return 0
-	}
-	f := bytes.Fields(b)
-	if len(f) < 4 {
-		return 0
-	}
-	_, total, found := bytes.Cut(f[3], []byte("/"))
-	if !found {
-		return 0
-	}
-	n, _ := strconv.Atoi(string(total))
-	return n
-}
-
 // walkMap maps each process below root (pgrun, or the init of its
 // namespace) to its live children, from the children files down, for a
 // listing of the tree; ok is false where walkDown would give up too. A
 // process missed while a sibling exits is missing from a listing that
 // says it may miss one.
-func walkMap(root int) (kids map[int][]entry, ok bool) {
+func walkMap(root int) (kids map[int][]proc.Entry, ok bool) {
 	limit, ok := walkLimit()
 	if !ok {
 		return nil, false
 	}
 	buf := make([]byte, 64<<10)
-	var stat [statSize]byte
-	kids = make(map[int][]entry)
+	var stat [proc.StatSize]byte
+	kids = make(map[int][]proc.Entry)
 	queue, seen := []int{root}, 0
 	for i := 0; i < len(queue); i++ {
-		pids, err := childrenOf(queue[i], buf)
+		pids, err := proc.ChildrenOf(queue[i], buf)
 		if err != nil {
-			if i == 0 || state(queue[i]) != 0 {
+			if i == 0 || proc.State(queue[i]) != 0 {
 				return nil, false
 			}
 			continue // gone meanwhile
@@ -256,22 +168,13 @@ func walkMap(root int) (kids map[int][]entry, ok bool) {
 			if seen++; seen > limit {
 				return nil, false
 			}
-			st, err := readStatInto(pid, stat[:])
+			st, err := proc.ReadStatInto(pid, stat[:])
 			if err != nil || st.State == 'Z' || st.State == 'X' || st.Ppid != queue[i] {
 				continue
 			}
-			kids[queue[i]] = append(kids[queue[i]], entry{pid, st})
+			kids[queue[i]] = append(kids[queue[i]], proc.Entry{Pid: pid, Stat: st})
 			queue = append(queue, pid)
 		}
 	}
 	return kids, true
-}
-
-// state is pid's state letter, or 0 if it is gone.
-func state(pid int) byte {
-	st, err := readStat(pid)
-	if err != nil {
-		return 0
-	}
-	return st.State
 }

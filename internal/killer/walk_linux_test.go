@@ -5,6 +5,8 @@ import (
 	"slices"
 	"syscall"
 	"testing"
+
+	"github.com/pgrun/pgrun/internal/killer/proc"
 )
 
 // The walk down from pgrun's children files finds what one pass over the
@@ -27,11 +29,11 @@ wait`
 	escapee, daemon, reaper := readPid(t, dir, "escapee"), readPid(t, dir, "daemon"), readPid(t, dir, "reaper")
 	// The reaper is a sleep that never reaps its child: a zombie.
 	until(t, "the zombie exists", func() bool {
-		kids, err := childrenOf(reaper, make([]byte, 4096))
-		return err == nil && len(kids) == 1 && state(kids[0]) == 'Z'
+		kids, err := proc.ChildrenOf(reaper, make([]byte, 4096))
+		return err == nil && len(kids) == 1 && proc.State(kids[0]) == 'Z'
 	})
 	until(t, "the escapee's sleepers run", func() bool {
-		kids, err := childrenOf(escapee, make([]byte, 4096))
+		kids, err := proc.ChildrenOf(escapee, make([]byte, 4096))
 		return err == nil && len(kids) == 2
 	})
 	for _, skip := range []int{0, pid} {
@@ -59,7 +61,7 @@ wait`
 				t.Errorf("the walk listed the leader, a member of the skipped group: %v", w)
 			}
 			for _, p := range w {
-				if state(p) == 'Z' {
+				if proc.State(p) == 'Z' {
 					t.Errorf("the walk listed zombie %d", p)
 				}
 			}
@@ -67,7 +69,7 @@ wait`
 	}
 }
 
-func pidsOf(procs []proc) []int {
+func pidsOf(procs []member) []int {
 	var pids []int
 	for _, p := range procs {
 		pids = append(pids, p.pid)

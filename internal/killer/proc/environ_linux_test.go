@@ -1,4 +1,4 @@
-package killer
+package proc
 
 import (
 	"os"
@@ -6,6 +6,7 @@ import (
 	"strings"
 	"syscall"
 	"testing"
+	"time"
 )
 
 // The guardian and pgrun find the run's cookie in an environment of any
@@ -40,12 +41,16 @@ func TestHasEntry(t *testing.T) {
 			}()
 			// The kernel sets the new environment up only after exec
 			// has closed the descriptors that tell ForkExec it worked.
-			until(t, "the environment is set up", func() bool {
-				b, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/environ")
-				return err == nil && len(b) > 0
-			})
-			if got := hasEntry(pid, []byte(cookie)); got != tc.want {
-				t.Errorf("hasEntry = %v, want %v", got, tc.want)
+			for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(5 * time.Millisecond) {
+				if b, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/environ"); err == nil && len(b) > 0 {
+					break
+				}
+				if time.Now().After(deadline) {
+					t.Fatal("timed out waiting for the environment to be set up")
+				}
+			}
+			if got := HasEntry(pid, []byte(cookie)); got != tc.want {
+				t.Errorf("HasEntry = %v, want %v", got, tc.want)
 			}
 		})
 	}

@@ -1,4 +1,4 @@
-package killer
+package proc
 
 import (
 	"bytes"
@@ -11,71 +11,69 @@ import (
 	"golang.org/x/sys/unix"
 )
 
-// procView is what /proc is to pgrun. A pid namespace's /proc numbers its
+// View is what /proc is to pgrun. A pid namespace's /proc numbers its
 // processes as that namespace does; mounted for another one (unshare
 // --pid without --mount-proc, bwrap --unshare-pid without --proc), every
 // number in it names, in pgrun's own namespace, nothing or an unrelated
 // process. pgrun then reads no number from /proc as a pid of its own.
-type procView struct {
-	own  bool   // /proc numbers processes as pgrun's namespace does
-	why  string // why not, when not
-	self int    // pgrun's number in /proc's namespace; 0 if /proc does not show it
-	// depth is how many pid namespaces lie between /proc's and pgrun's,
+type View struct {
+	Own  bool   // /proc numbers processes as pgrun's namespace does
+	Why  string // why not, when not
+	Self int    // pgrun's number in /proc's namespace; 0 if /proc does not show it
+	// Depth is how many pid namespaces lie between /proc's and pgrun's,
 	// both included: the length of the NSpid line of /proc/self/status;
 	// 0 where the kernel has no such line.
-	depth int
+	Depth int
 }
 
-// viewProc looks at /proc once per process: what it is cannot change
-// while pgrun runs.
-var viewProc = sync.OnceValue(lookAtProc)
+var look = sync.OnceValue(lookAtProc)
 
 // lookAtProc tells whether /proc describes pgrun's own pid namespace.
 // /proc/self is pgrun's number there, and NSpid lists its numbers from
 // /proc's namespace down to its own: with its own /proc, one number, and
 // the one getpid returns.
-func lookAtProc() procView {
+func lookAtProc() View {
 	link, err := os.Readlink("/proc/self")
 	if err != nil {
-		return procView{why: fmt.Sprintf("/proc shows no process of pgrun's pid namespace (%v)", err)}
+		return View{Why: fmt.Sprintf("/proc shows no process of pgrun's pid namespace (%v)", err)}
 	}
 	self, err := strconv.Atoi(link)
 	if err != nil {
-		return procView{why: fmt.Sprintf("/proc/self is %q", link)}
+		return View{Why: fmt.Sprintf("/proc/self is %q", link)}
 	}
 	var buf [4096]byte
-	nspid, err := nsPidsAt(unix.AT_FDCWD, "/proc/self/status", buf[:])
+	nspid, err := NSPidsAt(unix.AT_FDCWD, "/proc/self/status", buf[:])
 	if err != nil {
-		return procView{why: fmt.Sprintf("reading /proc/self/status: %v", err)}
+		return View{Why: fmt.Sprintf("reading /proc/self/status: %v", err)}
 	}
-	v := procView{self: self, depth: len(nspid)}
+	v := View{Self: self, Depth: len(nspid)}
 	switch pid := os.Getpid(); {
 	case self != pid:
-		v.why = fmt.Sprintf("/proc belongs to another pid namespace (it numbers pgrun %d, not %d)", self, pid)
+		v.Why = fmt.Sprintf("/proc belongs to another pid namespace (it numbers pgrun %d, not %d)", self, pid)
 	case len(nspid) > 1:
-		v.why = "/proc belongs to an outer pid namespace"
+		v.Why = "/proc belongs to an outer pid namespace"
 	default:
-		v.own = true
+		v.Own = true
 	}
 	return v
 }
 
-// ForeignProc reports, when /proc does not describe pgrun's own pid
+// Foreign reports, when /proc does not describe pgrun's own pid
 // namespace, why; "" when it does. pgrun then reaches only what it can
 // name without /proc: the command's process group, and a cgroup's
 // cgroup.kill.
-func ForeignProc() string {
-	if v := viewProc(); !v.own {
-		return v.why
+func Foreign() string {
+	if v := look(); !v.Own {
+		return v.Why
 	}
 	return ""
 }
 
-// nsPidsAt reads the NSpid line of the status file at path (relative to
+// NSPidsAt reads the NSpid line of the status file at path (relative to
 // dirfd): a process's numbers, from the namespace of that /proc down to
 // its own. It is empty, without error, on kernels before 4.1.
-func nsPidsAt(dirfd int, path string, buf []byte) ([]int, error) {
-	b, err := readAt(dirfd, path, buf)
+func NSPidsAt(dirfd int, path string, buf []byte) ([]int, error) {
+	b, err := ReadAt(dirfd, path, buf)
 	if err != nil {
 		return nil, err
 	}
@@ -97,23 +95,23 @@ func nsPidsAt(dirfd int, path string, buf []byte) ([]int, error) {
 	return nil, nil
 }
 
-// childStat reads the stat line of pid, an unreaped child of pgrun (so its
+// ChildStat reads the stat line of pid, an unreaped child of pgrun (so its
 // number cannot be reused meanwhile). Where /proc is another namespace's,
 // pid means nothing there: the child is looked for among the entries that
 // /proc lists as pgrun's children, each opened and then checked through
 // the open directory (which keeps naming the same process) to be pgrun's
 // child with pid as its number in pgrun's namespace.
-func childStat(pid int) (procStat, error) {
-	v := viewProc()
-	if v.own {
-		return readStat(pid)
+func ChildStat(pid int) (Stat, error) {
+	v := look()
+	if v.Own {
+		return ReadStat(pid)
 	}
-	if v.self == 0 || v.depth == 0 {
-		return procStat{}, errors.New(v.why)
+	if v.Self == 0 || v.Depth == 0 {
+		return Stat{}, errors.New(v.Why)
 	}
-	kids, err := allChildren() // numbers in /proc's namespace
+	kids, err := AllChildren() // numbers in /proc's namespace
 	if err != nil {
-		return procStat{}, err
+		return Stat{}, err
 	}
 	var buf [4096]byte
 	for _, n := range kids {
@@ -121,15 +119,19 @@ func childStat(pid int) (procStat, error) {
 		if err != nil {
 			continue
 		}
-		st, err := readStatAt(dir, "stat", buf[:])
+		st, err := ReadStatAt(dir, "stat", buf[:])
 		var nspid []int
-		if err == nil && st.Ppid == v.self {
-			nspid, err = nsPidsAt(dir, "status", buf[:])
+		if err == nil && st.Ppid == v.Self {
+			nspid, err = NSPidsAt(dir, "status", buf[:])
 		}
 		unix.Close(dir)
-		if err == nil && len(nspid) == v.depth && nspid[len(nspid)-1] == pid {
+		if err == nil && len(nspid) == v.Depth && nspid[len(nspid)-1] == pid {
 			return st, nil
 		}
 	}
-	return procStat{}, fmt.Errorf("child %d: not found in /proc (%s)", pid, v.why)
+	return Stat{}, fmt.Errorf("child %d: not found in /proc (%s)", pid, v.Why)
 }
+
+// Look says what /proc is to pgrun, looked at once per process: what it
+// is cannot change while pgrun runs.
+func Look() View { return look() }
