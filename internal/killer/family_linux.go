@@ -1,7 +1,6 @@
 package killer
 
 import (
-	"bytes"
 	"errors"
 	"fmt"
 	"os"
@@ -10,8 +9,10 @@ import (
 	"syscall"
 	"unsafe"
 
-	"github.com/pgrun/pgrun/internal/killer/proc"
 	"golang.org/x/sys/unix"
+
+	"github.com/pgrun/pgrun/internal/killer/cgroupfs"
+	"github.com/pgrun/pgrun/internal/killer/proc"
 )
 
 // family is the one owner of pgrun's children on Linux: it knows who each
@@ -98,13 +99,13 @@ func (k kin) strangers() bool { return len(k.before) > 0 || k.init }
 
 // family returns the owner of pgrun's children for the command leader,
 // just started in the containment c (cg, its cgroup, or nil).
-func (k kin) family(leader int, fg bool, cookie string, cg *cgroup) *family {
+func (k kin) family(leader int, fg bool, cookie string, cg *cgroupfs.Cgroup) *family {
 	f := &family{leader: leader, fg: fg, before: k.before, init: k.init}
 	if cookie != "" {
 		f.cookie = []byte(cookie)
 	}
 	if cg != nil {
-		f.cgroup = cg.dir
+		f.cgroup = cg.Dir
 	}
 	return f
 }
@@ -165,30 +166,15 @@ func (f *family) ours(pid int) bool {
 func (f *family) inCgroup(pid int) bool {
 	if !f.cgKnown {
 		f.cgKnown = true
-		if own, err := cgroupOf("self"); err == nil {
+		if own, err := cgroupfs.Of("self"); err == nil {
 			f.cgName = strings.TrimSuffix(own, "/") + "/" + baseName(f.cgroup)
 		}
 	}
 	if f.cgName == "" {
 		return false
 	}
-	cg, err := cgroupOf(strconv.Itoa(pid))
+	cg, err := cgroupfs.Of(strconv.Itoa(pid))
 	return err == nil && (cg == f.cgName || strings.HasPrefix(cg, f.cgName+"/"))
-}
-
-// cgroupOf is the cgroup v2 path of /proc/WHO/cgroup.
-func cgroupOf(who string) (string, error) {
-	var buf [4096]byte
-	b, err := proc.ReadAt(unix.AT_FDCWD, "/proc/"+who+"/cgroup", buf[:])
-	if err != nil {
-		return "", err
-	}
-	for line := range bytes.SplitSeq(b, []byte{'\n'}) {
-		if rest, ok := bytes.CutPrefix(line, []byte("0::")); ok {
-			return string(rest), nil
-		}
-	}
-	return "", errors.New("not in a cgroup v2 hierarchy")
 }
 
 func baseName(path string) string {

@@ -5,8 +5,9 @@ import (
 	"fmt"
 	"syscall"
 
-	"github.com/pgrun/pgrun/internal/killer/proc"
 	"golang.org/x/sys/unix"
+
+	"github.com/pgrun/pgrun/internal/killer/proc"
 )
 
 // AdoptOrphans makes pgrun the child subreaper of everything it starts

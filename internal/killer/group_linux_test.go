@@ -8,8 +8,9 @@ import (
 	"testing"
 	"time"
 
-	"github.com/pgrun/pgrun/internal/killer/proc"
 	"golang.org/x/sys/unix"
+
+	"github.com/pgrun/pgrun/internal/killer/proc"
 )
 
 func TestMain(m *testing.M) {

@@ -1,7 +1,6 @@
 package killer
 
 import (
-	"bytes"
 	"errors"
 	"fmt"
 	"os"
@@ -10,8 +9,10 @@ import (
 	"syscall"
 	"time"
 
-	"github.com/pgrun/pgrun/internal/killer/proc"
 	"golang.org/x/sys/unix"
+
+	"github.com/pgrun/pgrun/internal/killer/cgroupfs"
+	"github.com/pgrun/pgrun/internal/killer/proc"
 )
 
 // The guardian's descriptors, as pgrun sets them up (see guardian.fork).
@@ -148,51 +149,13 @@ func (s guardSpec) kill() {
 // passed, which names it whatever happened to its path), waits until it
 // is empty, and removes it.
 func killCgroup(dir string) {
-	cg := &cgroup{dir: dir, fd: cgroupFd}
-	if cg.kill() != nil {
+	cg := cgroupfs.Inherited(dir, cgroupFd)
+	if cg.Kill() != nil {
 		return
 	}
-	killLeft(cgroupFd)
-	waitEmpty(cgroupFd, 10*time.Second)
-	removeTree(dir)
-}
-
-// writeAt writes s to the file at path below the directory dirfd.
-func writeAt(dirfd int, path, s string) error {
-	fd, err := unix.Openat(dirfd, path, unix.O_WRONLY|unix.O_CLOEXEC, 0)
-	if err != nil {
-		return err
-	}
-	defer unix.Close(fd)
-	_, err = unix.Write(fd, []byte(s))
-	return err
-}
-
-// waitEmpty waits, for at most d, until the cgroup whose directory is
-// dirfd has no live process: the kernel flags cgroup.events with POLLPRI
-// on every change, so this sleeps until one.
-func waitEmpty(dirfd int, d time.Duration) {
-	fd, err := unix.Openat(dirfd, "cgroup.events", unix.O_RDONLY|unix.O_CLOEXEC, 0)
-	if err != nil {
-		return
-	}
-	defer unix.Close(fd)
-	deadline := time.Now().Add(d)
-	var buf [256]byte
-	for {
-		n, err := unix.Pread(fd, buf[:], 0)
-		if err != nil || !bytes.Contains(buf[:n], []byte("populated 1")) {
-			return
-		}
-		left := time.Until(deadline)
-		if left <= 0 {
-			return
-		}
-		fds := []unix.PollFd{{Fd: int32(fd), Events: unix.POLLPRI}}
-		if _, err := unix.Poll(fds, int(left.Milliseconds())+1); err != nil && !errors.Is(err, unix.EINTR) {
-			return
-		}
-	}
+	cg.KillLeft()
+	cg.WaitEmpty(10 * time.Second)
+	cg.Remove()
 }
 
 // maxSweeps bounds the passes over /proc: a tree still forking after that

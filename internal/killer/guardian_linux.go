@@ -10,8 +10,10 @@ import (
 	"syscall"
 	"time"
 
-	"github.com/pgrun/pgrun/internal/killer/proc"
 	"golang.org/x/sys/unix"
+
+	"github.com/pgrun/pgrun/internal/killer/cgroupfs"
+	"github.com/pgrun/pgrun/internal/killer/proc"
 )
 
 // GuardianName is the argv[0] by which pgrun, executed again, knows that
@@ -102,11 +104,11 @@ func newCookie() string {
 // armGuardian starts the guardian of the tree led by leader GuardianDelay
 // from now, unless stop comes first. pidfd and cg are the tree's, and must
 // stay open until stop.
-func armGuardian(mode string, fg bool, leader, pidfd int, cookie string, cg *cgroup) *guardian {
+func armGuardian(mode string, fg bool, leader, pidfd int, cookie string, cg *cgroupfs.Cgroup) *guardian {
 	g := &guardian{mode: mode, fg: fg, leader: leader, cookie: cookie, pidfd: pidfd, cgfd: -1, lifeline: -1,
 		done: make(chan struct{})}
 	if cg != nil {
-		g.dir, g.cgfd = cg.dir, cg.fd
+		g.dir, g.cgfd = cg.Dir, cg.Fd()
 	}
 	guarding.Store(g)
 	g.timer = time.AfterFunc(guardianDelay, func() { go g.run() })

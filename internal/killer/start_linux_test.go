@@ -9,6 +9,8 @@ import (
 	"testing"
 
 	"golang.org/x/sys/unix"
+
+	"github.com/pgrun/pgrun/internal/killer/cgroupfs"
 )
 
 // forkExecvp tells an execve that fails, which is the command's doing,
@@ -200,11 +202,11 @@ func TestStartCloneErrorFallsBack(t *testing.T) {
 // Start makes them.
 func noCgroupsLeft(t *testing.T) {
 	t.Helper()
-	parent, err := ownCgroupDir()
+	parent, err := cgroupfs.OwnDir()
 	if err != nil {
 		return
 	}
-	left, _ := filepath.Glob(filepath.Join(parent, fmt.Sprintf("%s%d-*", cgroupPrefix, os.Getpid())))
+	left, _ := filepath.Glob(filepath.Join(parent, fmt.Sprintf("%s%d-*", cgroupfs.Prefix, os.Getpid())))
 	if len(left) > 0 {
 		t.Errorf("cgroups left: %v", left)
 	}

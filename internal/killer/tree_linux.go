@@ -9,8 +9,9 @@ import (
 	"syscall"
 	"time"
 
-	"github.com/pgrun/pgrun/internal/killer/proc"
 	"golang.org/x/sys/unix"
+
+	"github.com/pgrun/pgrun/internal/killer/proc"
 )
 
 // NewTree returns the Tree of everything pgrun started: the process group

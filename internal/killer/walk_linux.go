@@ -3,8 +3,9 @@ package killer
 import (
 	"sync/atomic"
 
-	"github.com/pgrun/pgrun/internal/killer/proc"
 	"golang.org/x/sys/unix"
+
+	"github.com/pgrun/pgrun/internal/killer/proc"
 )
 
 // walkDown lists pgrun's live descendants as descendants does, but from

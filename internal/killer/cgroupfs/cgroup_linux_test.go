@@ -1,4 +1,4 @@
-package killer
+package cgroupfs
 
 import (
 	"errors"
@@ -21,7 +21,7 @@ func testCgroupParent(t *testing.T) string {
 	if os.Geteuid() != 0 {
 		t.Skip("cgroups need root (or a delegated subtree)")
 	}
-	own, err := ownCgroupDir()
+	own, err := OwnDir()
 	if err != nil {
 		t.Skip("no cgroup v2 here:", err)
 	}
@@ -64,7 +64,7 @@ func staleCgroup(t *testing.T, dir string) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	unix.Close(cg.fd)
+	unix.Close(cg.Fd())
 }
 
 func exists(dir string) bool {
@@ -95,7 +95,7 @@ func TestRemoveStaleOnlyMarked(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer live.remove()
+	defer live.Remove()
 	if !markedOwn(live.fd) {
 		t.Fatal("makeCgroup did not mark the cgroup")
 	}
@@ -122,7 +122,7 @@ func TestRemoveTreeSparesUnmarked(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer unix.Close(own.fd)
-	at := func(p string) string { return filepath.Join(own.dir, p) }
+	at := func(p string) string { return filepath.Join(own.Dir, p) }
 	mkdirs(t, at("job"), at("job/pgrun-ci-job"), at("pgrun-ci-pool"))
 	staleCgroup(t, at("pgrun-2-nested"))
 	mkdirs(t, at("pgrun-2-nested/step"))
@@ -131,7 +131,7 @@ func TestRemoveTreeSparesUnmarked(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	if err := removeTree(own.dir); !errors.Is(err, unix.EBUSY) {
+	if err := removeTree(own.Dir); !errors.Is(err, unix.EBUSY) {
 		t.Errorf("removeTree: %v, want EBUSY", err)
 	}
 	for _, p := range []string{"job/pgrun-ci-job", "pgrun-ci-pool", "pgrun-3-in-use"} {
@@ -142,10 +142,10 @@ func TestRemoveTreeSparesUnmarked(t *testing.T) {
 	if exists(at("pgrun-2-nested")) {
 		t.Error("the nested stale cgroup was not removed")
 	}
-	inUse.remove()
+	inUse.Remove()
 	os.Remove(at("job/pgrun-ci-job"))
 	os.Remove(at("pgrun-ci-pool"))
-	if err := removeTree(own.dir); err != nil || exists(own.dir) {
+	if err := removeTree(own.Dir); err != nil || exists(own.Dir) {
 		t.Errorf("removeTree of what is left: %v", err)
 	}
 }
@@ -185,7 +185,7 @@ func TestMakeCgroupRacesSweeps(t *testing.T) {
 				}
 				made.Add(1)
 				var own, named unix.Stat_t
-				if unix.Fstat(cg.fd, &own) != nil || unix.Stat(dir, &named) != nil || own.Ino != named.Ino {
+				if unix.Fstat(cg.Fd(), &own) != nil || unix.Stat(dir, &named) != nil || own.Ino != named.Ino {
 					t.Errorf("%s: not the directory made", dir)
 				}
 				other, err := unix.Open(dir, unix.O_RDONLY|unix.O_DIRECTORY|unix.O_CLOEXEC, 0)
@@ -199,7 +199,7 @@ func TestMakeCgroupRacesSweeps(t *testing.T) {
 				if !exists(dir) {
 					t.Errorf("%s: swept while held", dir)
 				}
-				if err := cg.remove(); err != nil {
+				if err := cg.Remove(); err != nil {
 					t.Error(err)
 				}
 			}
