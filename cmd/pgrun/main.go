@@ -15,6 +15,7 @@ import (
 	"runtime"
 
 	"github.com/pgrun/pgrun/internal/killer"
+	"github.com/pgrun/pgrun/internal/killer/guardian"
 )
 
 // Set by the release build (-ldflags -X); see version.go.
@@ -36,8 +37,8 @@ func init() {
 // types, never subcommands (as moby's reexec does it). Each runs on the
 // main goroutine, locked to the main thread, and returns its exit status.
 var helpers = map[string]func(args []string) int{
-	killer.GuardianName: killer.Guard, // ends the tree if pgrun is killed
-	killer.InitName:     killer.Init,  // the init of a pid namespace of pgrun's
+	guardian.Name:   guardian.Main, // ends the tree if pgrun is killed
+	killer.InitName: killer.Init,   // the init of a pid namespace of pgrun's
 }
 
 func main() {

@@ -17,6 +17,7 @@ import (
 	"github.com/rogpeppe/go-internal/testscript"
 
 	"github.com/pgrun/pgrun/internal/killer"
+	"github.com/pgrun/pgrun/internal/killer/guardian"
 )
 
 // platformCmds are the scripts' commands that only some systems have.
@@ -32,7 +33,7 @@ func TestMain(m *testing.M) {
 			// A script that must kill pgrun before its guardian is armed
 			// sets this (a duration), so that it does for certain.
 			if d, err := time.ParseDuration(os.Getenv("PGRUN_TEST_GUARDIAN_DELAY")); err == nil {
-				killer.DelayGuardian(d)
+				guardian.SetDelay(d)
 			}
 			os.Exit(run(os.Args))
 		},
@@ -40,8 +41,8 @@ func TestMain(m *testing.M) {
 		"bystander": bystander,
 		// pgrun executes itself again as its guardian and as the init of
 		// a pid namespace.
-		killer.GuardianName: helper,
-		killer.InitName:     helper,
+		guardian.Name:   helper,
+		killer.InitName: helper,
 	}
 	for name, f := range platformCmds {
 		cmds[name] = f

@@ -1,6 +1,9 @@
 package killer
 
-import "github.com/pgrun/pgrun/internal/killer/proc"
+import (
+	"github.com/pgrun/pgrun/internal/killer/guardian"
+	"github.com/pgrun/pgrun/internal/killer/proc"
+)
 
 // children lists pgrun's direct children but its guardian, from every
 // thread's children file (an orphan is re-parented to some live thread of
@@ -9,9 +12,9 @@ import "github.com/pgrun/pgrun/internal/killer/proc"
 // loop until an authoritative condition holds.
 func children() ([]int, error) {
 	pids, err := proc.AllChildren()
-	if guardian := guardianPid(); guardian != 0 { // after reading: see guardianPid
+	if gpid := guardian.Pid(); gpid != 0 { // after reading: see guardian.Pid
 		for i, pid := range pids {
-			if pid == guardian {
+			if pid == gpid {
 				pids = append(pids[:i], pids[i+1:]...)
 				break
 			}

@@ -2,11 +2,6 @@
 
 package killer
 
-import "time"
-
-// GuardianName is the argv[0] of a guardian; there is none on this system.
-const GuardianName = "pgrun-guardian"
-
 // InitName is the argv[0] of the init of a pid namespace; there is none on
 // this system.
 const InitName = "pgrun-init"
@@ -14,10 +9,6 @@ const InitName = "pgrun-init"
 // Init is not available here: pgrun never executes itself as an init on
 // this system.
 func Init(args []string) int { return 2 }
-
-// Guard is not available here: pgrun never executes itself as a guardian
-// on this system.
-func Guard(args []string) int { return 2 }
 
 func guard(tree Tree, spec Spec, c *containment, pid, pidfd int, cookie string) (Tree, string) {
 	if !spec.Guardian {
@@ -27,6 +18,3 @@ func guard(tree Tree, spec Spec, c *containment, pid, pidfd int, cookie string) 
 }
 
 func treeCookie(spec Spec, c *containment, k kin) string { return "" }
-
-// DelayGuardian does nothing: there is no guardian on this system.
-func DelayGuardian(d time.Duration) {}

@@ -4,6 +4,7 @@ import (
 	"os"
 	"time"
 
+	"github.com/pgrun/pgrun/internal/killer/guardian"
 	"github.com/pgrun/pgrun/internal/killer/proc"
 )
 
@@ -33,13 +34,13 @@ func processesBelow(root, leader int, keep func(pid int) bool) []Process {
 			return nil
 		}
 	}
-	now, guardian := proc.Uptime(), guardianPid() // after the pass: see guardianPid
+	now, gpid := proc.Uptime(), guardian.Pid() // after the pass: see guardian.Pid
 	var out []Process
 	var walk func(parent, depth int)
 	walk = func(parent, depth int) {
 		for _, e := range kids[parent] {
 			pid, st := e.Pid, e.Stat
-			if pid == guardian || depth == 0 && keep != nil && !keep(pid) {
+			if pid == gpid || depth == 0 && keep != nil && !keep(pid) {
 				continue
 			}
 			p := Process{

@@ -23,7 +23,7 @@ type Spec struct {
 
 	// Guardian arms a guardian (Linux): a process of its own that KILLs
 	// the tree if pgrun dies without releasing it (SIGKILL, the OOM
-	// killer), armed GuardianDelay after the command starts. Released,
+	// killer), armed guardian.Delay after the command starts. Released,
 	// the tree dismisses and reaps it. It is never part of the tree.
 	Guardian bool
 }
@@ -179,8 +179,8 @@ func (p *Containment) Start(cmd Command) (Tree, Info, error) {
 		if err != nil {
 			return nil, Info{}, err
 		}
-		tree, guardian := guard(tree, spec, c, pid, pidfd, cookie)
-		return tree, Info{Pid: pid, Mode: c.mode, Why: c.why, Limits: k.limits(c), Guardian: guardian}, nil
+		tree, watch := guard(tree, spec, c, pid, pidfd, cookie)
+		return tree, Info{Pid: pid, Mode: c.mode, Why: c.why, Limits: k.limits(c), Guardian: watch}, nil
 	}
 }
 

@@ -11,6 +11,7 @@ import (
 
 	"golang.org/x/sys/unix"
 
+	"github.com/pgrun/pgrun/internal/killer/guardian"
 	"github.com/pgrun/pgrun/internal/killer/proc"
 )
 
@@ -309,7 +310,7 @@ func passDescendants(f *family, skip int) ([]member, error) {
 	if err != nil {
 		return nil, err
 	}
-	self, guardian := os.Getpid(), guardianPid() // after the pass: see guardianPid
+	self, gpid := os.Getpid(), guardian.Pid() // after the pass: see guardian.Pid
 	var out []member
 	add := func(pid, ppid int, parentAlive func() bool) bool {
 		p, ok := open(pid, ppid, parentAlive)
@@ -321,7 +322,7 @@ func passDescendants(f *family, skip int) ([]member, error) {
 	listed := make(map[int]bool, len(kids[self]))
 	for _, e := range kids[self] {
 		listed[e.Pid] = true
-		if e.Pid == guardian {
+		if e.Pid == gpid {
 			continue
 		}
 		if e.Pid != f.leader && !f.ours(e.Pid) {

@@ -5,6 +5,7 @@ import (
 
 	"golang.org/x/sys/unix"
 
+	"github.com/pgrun/pgrun/internal/killer/guardian"
 	"github.com/pgrun/pgrun/internal/killer/proc"
 )
 
@@ -32,7 +33,7 @@ func walkDown(f *family, skip int) (procs []member, ok bool) {
 	if !ok {
 		return nil, false
 	}
-	guardian := guardianPid()
+	gpid := guardian.Pid()
 	buf := make([]byte, 64<<10) // a children file: about 6 bytes a child
 	seen := make(map[int]bool)
 	type node struct {
@@ -45,7 +46,7 @@ func walkDown(f *family, skip int) (procs []member, ok bool) {
 	// false if it was gone: then the file that listed it may have
 	// skipped a sibling.
 	visit := func(pid, ppid int, parentAlive func() bool) bool {
-		if seen[pid] || pid == guardian {
+		if seen[pid] || pid == gpid {
 			return true
 		}
 		seen[pid] = true

@@ -1,7 +1,6 @@
-package killer
+package guardian
 
 import (
-	"errors"
 	"fmt"
 	"os"
 	"os/signal"
@@ -9,76 +8,12 @@ import (
 	"syscall"
 	"time"
 
-	"golang.org/x/sys/unix"
-
 	"github.com/pgrun/pgrun/internal/killer/cgroupfs"
 	"github.com/pgrun/pgrun/internal/killer/proc"
+	"golang.org/x/sys/unix"
 )
 
-// The guardian's descriptors, as pgrun sets them up (see guardian.fork).
-const (
-	lifelineFd = 3 // read end: one byte means dismissed, end of file that pgrun died
-	pidfdFd    = 4 // the command's pidfd, with -pidfd
-	cgroupFd   = 5 // the cgroup's directory, locked, with -cgroup
-)
-
-// guardSpec is what a guardian is told on its command line.
-type guardSpec struct {
-	mode     string
-	leader   int
-	start    uint64 // the leader's start time, 0 if unknown
-	hasPidfd bool
-	fg       bool
-	cookie   string
-	dir      string
-}
-
-func parseGuardSpec(args []string) (guardSpec, error) {
-	var s guardSpec
-	for i := 0; i < len(args); i++ {
-		next := func() (string, error) {
-			if i+1 >= len(args) {
-				return "", fmt.Errorf("%s needs a value", args[i])
-			}
-			i++
-			return args[i], nil
-		}
-		var err error
-		switch args[i] {
-		case "-mode":
-			s.mode, err = next()
-		case "-leader":
-			var v string
-			if v, err = next(); err == nil {
-				s.leader, err = strconv.Atoi(v)
-			}
-		case "-start":
-			var v string
-			if v, err = next(); err == nil {
-				s.start, err = strconv.ParseUint(v, 10, 64)
-			}
-		case "-pidfd":
-			s.hasPidfd = true
-		case "-fg":
-			s.fg = true
-		case "-cookie":
-			s.cookie, err = next()
-		case "-cgroup":
-			s.dir, err = next()
-		default:
-			err = fmt.Errorf("unknown argument %q", args[i])
-		}
-		if err != nil {
-			return s, err
-		}
-	}
-	if s.leader <= 0 {
-		return s, errors.New("no -leader")
-	}
-	return s, nil
-}
-
-// Guard is the guardian, pgrun executed again as GuardianName: it waits
+// Main is the guardian, pgrun executed again as Name: it waits
 // on its lifeline and, if pgrun dies without dismissing it, KILLs the
 // tree and exits. It returns the exit status.
 //
@@ -86,11 +21,11 @@ func parseGuardSpec(args []string) (guardSpec, error) {
 // KILL of pgrun's group misses it), with /dev/null for its standard
 // streams, ignoring the signals a terminal or a closed pipe would send.
 // While pgrun lives it makes no system call at all.
-func Guard(args []string) int {
+func Main(args []string) int {
 	closeInherited(cgroupFd + 1)
 	signal.Ignore(syscall.SIGINT, syscall.SIGHUP, syscall.SIGQUIT, syscall.SIGPIPE,
 		syscall.SIGTTIN, syscall.SIGTTOU, syscall.SIGTSTP)
-	spec, err := parseGuardSpec(args)
+	spec, err := parseSpec(args)
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "pgrun guardian:", err)
 		return 2
@@ -131,16 +66,16 @@ func closeInherited(first int) {
 // command's pidfd (exact, even if the command is gone), its cgroup, and,
 // in subreaper mode, what passes over /proc find of its sessions and its
 // cookie. Where /proc is another namespace's, only the first two.
-func (s guardSpec) kill() {
-	if s.hasPidfd {
+func (s Spec) kill() {
+	if s.Pidfd {
 		unix.PidfdSendSignal(pidfdFd, unix.SIGKILL, nil, unix.PIDFD_SIGNAL_PROCESS_GROUP)
 		unix.PidfdSendSignal(pidfdFd, unix.SIGKILL, nil, 0)
 	}
-	if s.dir != "" {
-		killCgroup(s.dir)
+	if s.Cgroup != "" {
+		killCgroup(s.Cgroup)
 		return
 	}
-	if s.mode == Subreaper.String() && proc.Look().Own {
+	if s.Sweep && proc.Look().Own {
 		s.sweep()
 	}
 }
@@ -190,7 +125,7 @@ const maxSweeps = 100
 //
 // A user who is not root skips other users' processes before reading
 // anything of theirs.
-func (s guardSpec) sweep() {
+func (s Spec) sweep() {
 	self, uid := os.Getpid(), os.Getuid()
 	type key struct {
 		pid   int
@@ -200,10 +135,10 @@ func (s guardSpec) sweep() {
 	// Sessions and groups of the tree, by number, with the start time of
 	// the leader that made them (0: not known yet).
 	sessions, groups := map[int]uint64{}, map[int]uint64{}
-	if s.fg {
-		groups[s.leader] = s.start
+	if s.Foreground {
+		groups[s.Leader] = s.Start
 	} else {
-		sessions[s.leader] = s.start
+		sessions[s.Leader] = s.Start
 	}
 	// The numbers that some process, a zombie too, used in this pass as
 	// its session or its group: those of the sets that none used are
@@ -220,7 +155,7 @@ func (s guardSpec) sweep() {
 		}
 		return start != 0 && st.Start == start
 	}
-	cookie := []byte(s.cookie)
+	cookie := []byte(s.Cookie)
 	for pass := 0; pass < maxSweeps; pass++ {
 		found := false
 		clear(used)
@@ -245,7 +180,7 @@ func (s guardSpec) sweep() {
 			if st.State == 'X' || killed[key{pid, st.Start}] {
 				return
 			}
-			match := (!s.fg && ours(sessions, st.Sid)) || ours(groups, st.Pgid)
+			match := (!s.Foreground && ours(sessions, st.Sid)) || ours(groups, st.Pgid)
 			if !match && len(cookie) > 0 {
 				match = proc.HasEntry(pid, cookie)
 			}
