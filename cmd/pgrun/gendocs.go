@@ -15,7 +15,8 @@
 // options from the cobra command (what --help shows), the completion
 // scripts from cobra, and the sections that --help has no room for (what
 // pgrun does, the exit statuses, the report, the differences from
-// timeout(1), the limits) from README.md, read from the working directory.
+// timeout(1), the limits) from README.md, and the report's fields from
+// docs/report.md, read from the working directory.
 package main
 
 import (
@@ -41,7 +42,7 @@ func init() {
 	if dir == "" {
 		return
 	}
-	if err := genDocs(dir, "README.md"); err != nil {
+	if err := genDocs(dir); err != nil {
 		fmt.Fprintln(os.Stderr, "gendocs:", err)
 		os.Exit(1)
 	}
@@ -57,11 +58,15 @@ func init() {
 // The page's date is SOURCE_DATE_EPOCH's when set (the reproducible-builds
 // convention; scripts/gendocs.sh sets the commit's), and its version
 // PGRUN_VERSION's.
-func genDocs(dir, readme string) error {
+func genDocs(dir string) error {
 	cmd := newRootCmd("pgrun", io.Discard, &outcome{})
-	md, err := os.ReadFile(readme)
-	if err != nil {
-		return err
+	docs := map[string]string{}
+	for _, name := range []string{"README.md", "docs/report.md"} {
+		md, err := os.ReadFile(name)
+		if err != nil {
+			return err
+		}
+		docs[name] = string(md)
 	}
 	date := time.Now()
 	if s := os.Getenv("SOURCE_DATE_EPOCH"); s != "" {
@@ -71,7 +76,7 @@ func genDocs(dir, readme string) error {
 		}
 		date = time.Unix(sec, 0)
 	}
-	page, err := manPage(cmd, string(md), os.Getenv("PGRUN_VERSION"), date.UTC())
+	page, err := manPage(cmd, docs, os.Getenv("PGRUN_VERSION"), date.UTC())
 	if err != nil {
 		return err
 	}
@@ -111,7 +116,7 @@ func genDocs(dir, readme string) error {
 }
 
 // manPage writes the man page in the Markdown that go-md2man reads.
-func manPage(cmd *cobra.Command, readme, version string, date time.Time) (string, error) {
+func manPage(cmd *cobra.Command, docs map[string]string, version string, date time.Time) (string, error) {
 	var b strings.Builder
 	source := "pgrun"
 	if version != "" {
@@ -154,18 +159,18 @@ func manPage(cmd *cobra.Command, readme, version string, date time.Time) (string
 		fmt.Fprintf(&b, "%s\n:   %s\n\n", term, strings.ReplaceAll(usage, "\n", " "))
 	})
 
-	for _, s := range []struct{ heading, title string }{
-		{"## What pgrun does", "WHAT PGRUN DOES"},
-		{"## Exit status", "EXIT STATUS"},
-		{"## The report", "THE REPORT"},
-		{"### Budget a test runner's own timeouts: `PGRUN_DEADLINE`", "ENVIRONMENT"},
-		{"### Get a stack dump from a hung test suite", "STACK DUMPS BEFORE THE KILL"},
-		{"## Migrating from timeout(1)", "DIFFERENCES FROM GNU TIMEOUT"},
-		{"## Limits", "LIMITS"},
+	for _, s := range []struct{ file, heading, title string }{
+		{"README.md", "## What pgrun does", "WHAT PGRUN DOES"},
+		{"README.md", "## Exit status", "EXIT STATUS"},
+		{"docs/report.md", "# The report: `--report FILE`", "THE REPORT"},
+		{"README.md", "### Budget a test runner's own timeouts: `PGRUN_DEADLINE`", "ENVIRONMENT"},
+		{"README.md", "### Get a stack dump from a hung test suite", "STACK DUMPS BEFORE THE KILL"},
+		{"README.md", "## Migrating from timeout(1)", "DIFFERENCES FROM GNU TIMEOUT"},
+		{"README.md", "## Limits", "LIMITS"},
 	} {
-		body, err := readmeSection(readme, s.heading)
+		body, err := readmeSection(docs[s.file], s.heading)
 		if err != nil {
-			return "", err
+			return "", fmt.Errorf("%s: %w", s.file, err)
 		}
 		fmt.Fprintf(&b, "# %s\n\n%s\n\n", s.title, body)
 	}
@@ -231,7 +236,7 @@ func readmeSection(readme, heading string) (string, error) {
 		}
 	}
 	if start < 0 {
-		return "", fmt.Errorf("README.md has no section %q", heading)
+		return "", fmt.Errorf("no section %q", heading)
 	}
 	end := len(lines)
 	inCode := false

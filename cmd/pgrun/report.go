@@ -26,7 +26,7 @@ import (
 const reportSchema = "pgrun-report/1"
 
 // report is the --report document: what pgrun ran, how it ended, and what
-// it had to signal and kill. The README documents every field.
+// it had to signal and kill. docs/report.md documents every field.
 type report struct {
 	Schema          string    `json:"schema"`
 	Command         []string  `json:"command"`
