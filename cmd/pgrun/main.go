@@ -15,6 +15,7 @@ import (
 	"runtime"
 
 	"github.com/pgrun/pgrun/internal/killer"
+	"github.com/pgrun/pgrun/internal/killer/pidns"
 )
 
 // Set by the release build (-ldflags -X); see version.go.
@@ -37,7 +38,7 @@ func init() {
 // main goroutine, locked to the main thread, and returns its exit status.
 var helpers = map[string]func(args []string) int{
 	killer.GuardianName: killer.Guard, // ends the tree if pgrun is killed
-	killer.InitName:     killer.Init,  // the init of a pid namespace of pgrun's
+	pidns.InitName:      pidns.Init,   // the init of a pid namespace of pgrun's
 }
 
 func main() {

@@ -17,6 +17,7 @@ import (
 	"github.com/rogpeppe/go-internal/testscript"
 
 	"github.com/pgrun/pgrun/internal/killer"
+	"github.com/pgrun/pgrun/internal/killer/pidns"
 )
 
 // platformCmds are the scripts' commands that only some systems have.
@@ -41,7 +42,7 @@ func TestMain(m *testing.M) {
 		// pgrun executes itself again as its guardian and as the init of
 		// a pid namespace.
 		killer.GuardianName: helper,
-		killer.InitName:     helper,
+		pidns.InitName:      helper,
 	}
 	for name, f := range platformCmds {
 		cmds[name] = f

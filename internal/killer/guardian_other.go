@@ -7,14 +7,6 @@ import "time"
 // GuardianName is the argv[0] of a guardian; there is none on this system.
 const GuardianName = "pgrun-guardian"
 
-// InitName is the argv[0] of the init of a pid namespace; there is none on
-// this system.
-const InitName = "pgrun-init"
-
-// Init is not available here: pgrun never executes itself as an init on
-// this system.
-func Init(args []string) int { return 2 }
-
 // Guard is not available here: pgrun never executes itself as a guardian
 // on this system.
 func Guard(args []string) int { return 2 }

@@ -5,6 +5,7 @@ import (
 	"syscall"
 	"testing"
 
+	"github.com/pgrun/pgrun/internal/killer/pidns"
 	"golang.org/x/sys/unix"
 )
 
@@ -24,7 +25,7 @@ func TestNsTreeSignalInitExiting(t *testing.T) {
 	pid, pidfd := startGroup(t, "sleep 30")
 	unix.Close(pidfd)
 	tr := &nsTree{
-		init: pid, pidfd: -1, ctl: os.NewFile(uintptr(fds[0]), "pgrun-init control"),
+		init: pid, pidfd: -1, ctl: pidns.NewConn(os.NewFile(uintptr(fds[0]), "pgrun-init control")),
 		changes: make(chan struct{}, 1), replies: make(chan bool, 1), done: make(chan struct{}),
 	}
 	go tr.read()
