@@ -14,8 +14,8 @@ import (
 	"path/filepath"
 	"runtime"
 
-	"github.com/pgrun/pgrun/internal/killer"
 	"github.com/pgrun/pgrun/internal/killer/guardian"
+	"github.com/pgrun/pgrun/internal/killer/pidns"
 )
 
 // Set by the release build (-ldflags -X); see version.go.
@@ -37,8 +37,8 @@ func init() {
 // types, never subcommands (as moby's reexec does it). Each runs on the
 // main goroutine, locked to the main thread, and returns its exit status.
 var helpers = map[string]func(args []string) int{
-	guardian.Name:   guardian.Main, // ends the tree if pgrun is killed
-	killer.InitName: killer.Init,   // the init of a pid namespace of pgrun's
+	guardian.Name:  guardian.Main, // ends the tree if pgrun is killed
+	pidns.InitName: pidns.Init,    // the init of a pid namespace of pgrun's
 }
 
 func main() {

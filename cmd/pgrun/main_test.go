@@ -18,6 +18,7 @@ import (
 
 	"github.com/pgrun/pgrun/internal/killer"
 	"github.com/pgrun/pgrun/internal/killer/guardian"
+	"github.com/pgrun/pgrun/internal/killer/pidns"
 )
 
 // platformCmds are the scripts' commands that only some systems have.
@@ -41,8 +42,8 @@ func TestMain(m *testing.M) {
 		"bystander": bystander,
 		// pgrun executes itself again as its guardian and as the init of
 		// a pid namespace.
-		guardian.Name:   helper,
-		killer.InitName: helper,
+		guardian.Name:  helper,
+		pidns.InitName: helper,
 	}
 	for name, f := range platformCmds {
 		cmds[name] = f

@@ -4,9 +4,10 @@ import (
 	"fmt"
 	"math/rand/v2"
 
+	"golang.org/x/sys/unix"
+
 	"github.com/pgrun/pgrun/internal/killer/guardian"
 	"github.com/pgrun/pgrun/internal/killer/proc"
-	"golang.org/x/sys/unix"
 )
 
 // waitFlags are the flags every wait for any of pgrun's children adds:

@@ -8,9 +8,10 @@ import (
 	"syscall"
 	"time"
 
+	"golang.org/x/sys/unix"
+
 	"github.com/pgrun/pgrun/internal/killer/cgroupfs"
 	"github.com/pgrun/pgrun/internal/killer/proc"
-	"golang.org/x/sys/unix"
 )
 
 // Main is the guardian, pgrun executed again as Name: it waits

@@ -1,7 +1,6 @@
-package killer
+package pidns
 
 import (
-	"encoding/binary"
 	"errors"
 	"fmt"
 	"os"
@@ -9,14 +8,20 @@ import (
 	"syscall"
 	"unsafe"
 
-	"github.com/pgrun/pgrun/internal/killer/proc"
 	"golang.org/x/sys/unix"
+
+	"github.com/pgrun/pgrun/internal/killer/proc"
 )
 
-// Init is the init of a pid namespace, pgrun executed again as InitName
-// by a Pidns start: pid 1 of the namespace, with the control socket as fd
-// 3. args are its flags, "--", the command's resolved path and its argv.
-// It returns its exit status.
+// Init is the init of a pid namespace: pgrun executed again as
+// [InitName], by a fork that [Parent.Prepare] prepared, pid 1 of the
+// namespace, with its end of the control socket as fd 3. args are its argv
+// without argv[0]: its flags, "--", the command's resolved path and its
+// argv. It returns its exit status: 0 when the command ended and nothing
+// else was left, 1 when the namespace ended otherwise, 2 when args are
+// wrong. It must run on a goroutine locked to its thread, as pgrun's main
+// goroutine is: capabilities are a thread's, and the thread that drops
+// them must be the one that forks the command.
 //
 // It mounts a fresh /proc (so that the command's getpid and /proc agree),
 // executes the command in a session of its own, reaps every process of the
@@ -39,7 +44,7 @@ func Init(args []string) int {
 	sigs := make(chan os.Signal, 128)
 	signal.Notify(sigs, syscall.SIGCHLD)
 	if err := setUpNamespace(userns); err != nil {
-		send(ctl, append([]byte{msgSetup}, err.Error()...))
+		send(ctl, setupFailed{reason: err.Error()})
 		return 1
 	}
 	pid, err := forkExecvp(path, argv, &syscall.ProcAttr{
@@ -52,10 +57,10 @@ func Init(args []string) int {
 		if !errors.As(err, &errno) {
 			errno = syscall.EINVAL
 		}
-		send(ctl, binary.NativeEndian.AppendUint32([]byte{msgExecErr}, uint32(errno)))
+		send(ctl, execFailed{errno: errno})
 		return 1
 	}
-	send(ctl, binary.NativeEndian.AppendUint32([]byte{msgStarted}, uint32(pid)))
+	send(ctl, started{pid: pid})
 	// A signal sent to the init from outside (an outer pgrun signals
 	// every process of its tree, this one too) is passed on to the
 	// namespace, as pgrun's own requests are: by default it would end
@@ -71,16 +76,18 @@ func Init(args []string) int {
 		}
 	}()
 
-	reqs, closed := make(chan []byte), make(chan struct{})
+	reqs, closed := make(chan signalRequest), make(chan struct{})
 	go func() {
 		defer close(closed)
-		buf := make([]byte, 128)
+		buf := make([]byte, maxMessage)
 		for {
 			n, err := proc.ReadFd(ctl, buf)
 			if err != nil || n == 0 {
 				return // pgrun is gone, or released the tree
 			}
-			reqs <- append([]byte(nil), buf[:n]...)
+			if req, ok := decode(buf[:n]).(signalRequest); ok {
+				reqs <- req
+			}
 		}
 	}()
 	cmdEnded := false
@@ -89,17 +96,14 @@ func Init(args []string) int {
 		case <-closed:
 			return 1
 		case req := <-reqs:
-			if len(req) < 2 || req[0] != msgSignal {
-				continue
-			}
-			reached := byte(0)
-			for i, s := range req[1:] {
-				err := unix.Kill(-1, syscall.Signal(s)) // every process of the namespace but pid 1
+			var reply Reply
+			for i, sig := range req.sigs {
+				err := unix.Kill(-1, sig) // every process of the namespace but pid 1
 				if i == 0 && err == nil {
-					reached = 1
+					reply.Reached = true
 				}
 			}
-			send(ctl, []byte{msgReply, reached})
+			send(ctl, reply)
 		case sig := <-outside:
 			unix.Kill(-1, sig.(syscall.Signal)) // every process of the namespace but pid 1
 		case <-sigs:
@@ -134,7 +138,7 @@ var passedOn = func() []os.Signal {
 // left), and says whether the command has ended and whether the namespace
 // holds nothing but the init.
 func reapAll(ctl, cmd int, cmdEnded bool) (ended, empty bool) {
-	var exit []byte // the command's end, sent once what is left is known
+	var exit *Exit // the command's end, sent once what is left is known
 	for {
 		var ws syscall.WaitStatus
 		var ru syscall.Rusage
@@ -144,8 +148,7 @@ func reapAll(ctl, cmd int, cmdEnded bool) (ended, empty bool) {
 		}
 		if pid == cmd {
 			cmdEnded = true
-			exit = binary.NativeEndian.AppendUint32([]byte{msgExit}, uint32(ws))
-			exit = append(exit, rusageBytes(&ru)...)
+			exit = &Exit{Status: ws, Rusage: ru}
 			continue
 		}
 		if err == nil && pid != 0 {
@@ -153,11 +156,8 @@ func reapAll(ctl, cmd int, cmdEnded bool) (ended, empty bool) {
 		}
 		empty = err != nil // ECHILD: no process left
 		if exit != nil {
-			alone := byte(0)
-			if empty {
-				alone = 1
-			}
-			send(ctl, append(exit, alone))
+			exit.Alone = empty
+			send(ctl, *exit)
 		}
 		return cmdEnded, empty
 	}
@@ -199,25 +199,25 @@ func dropInheritedCaps() error {
 	return unix.Capset(&hdr, &data[0])
 }
 
-func parseInitArgs(args []string) (userns bool, path string, argv []string, err error) {
-	for i, a := range args {
-		switch a {
-		case "-userns":
-			userns = true
-		case "--":
-			if len(args) < i+3 {
-				return false, "", nil, errors.New("no command after --")
-			}
-			return userns, args[i+1], args[i+2:], nil
-		default:
-			return false, "", nil, fmt.Errorf("unknown argument %q", a)
-		}
-	}
-	return false, "", nil, errors.New("no --")
-}
-
 // send writes one message to pgrun; if pgrun is gone, that shows on the
 // socket's next read.
-func send(ctl int, msg []byte) {
-	retryEINTR(func() error { return unix.Sendto(ctl, msg, unix.MSG_NOSIGNAL, nil) })
+func send(ctl int, m message) {
+	b := m.encode()
+	for {
+		if err := unix.Sendto(ctl, b, unix.MSG_NOSIGNAL, nil); !errors.Is(err, syscall.EINTR) {
+			return
+		}
+	}
+}
+
+// forkExecvp starts path as execvp(3) would once it has found it: a file
+// the kernel cannot execute for want of a #! line (ENOEXEC) is run by
+// /bin/sh.
+func forkExecvp(path string, argv []string, attr *syscall.ProcAttr) (int, error) {
+	pid, err := syscall.ForkExec(path, argv, attr)
+	if errors.Is(err, syscall.ENOEXEC) {
+		sh := append([]string{"/bin/sh", path}, argv[1:]...)
+		pid, err = syscall.ForkExec("/bin/sh", sh, attr)
+	}
+	return pid, err
 }

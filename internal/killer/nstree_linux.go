@@ -1,139 +1,68 @@
 package killer
 
 import (
-	"encoding/binary"
 	"errors"
 	"fmt"
-	"os"
 	"sync"
 	"syscall"
 	"time"
-	"unsafe"
 
-	"github.com/pgrun/pgrun/internal/killer/proc"
 	"golang.org/x/sys/unix"
+
+	"github.com/pgrun/pgrun/internal/killer/pidns"
+	"github.com/pgrun/pgrun/internal/killer/proc"
 )
 
-// InitName is the argv[0] by which pgrun, executed again, knows that it is
-// to be the init of a pid namespace (see Init).
-const InitName = "pgrun-init"
-
-// The messages between pgrun and the init of its namespace, one per
-// packet of a SOCK_SEQPACKET pair: a kind byte, then its payload in the
-// machine's byte order (both ends are the same executable).
-const (
-	msgStarted = 'S' // init: the command runs; int32 its pid in the namespace
-	msgExecErr = 'E' // init: the command could not be executed; int32 errno
-	msgSetup   = 'F' // init: the namespace could not be set up; the reason as text
-	msgExit    = 'X' // init: the command ended; uint32 wait status, its rusage, 1 if nothing else is left
-	msgReply   = 'R' // init: 1 if the first signal of a request reached a process, else 0
-	msgSignal  = 'K' // pgrun: send these signals (a byte each), in order, to the namespace
-)
-
-// initCtlFd is the init's end of its control socket.
-const initCtlFd = 3
-
-// namespace prepares the pid namespace of one start: the clone flags, a
-// user namespace where pgrun is not root, and the control socket.
+// namespace is containment's handle on the pid namespace of one start
+// (package pidns does the work): the clone flags, a user namespace where
+// pgrun is not root, and the control socket.
 type namespace struct {
-	userns bool
-	ctl    int // pgrun's end of the control socket, -1 when none
-	child  int // the init's end, until spawn has passed it on
+	p *pidns.Parent
 }
 
-func newNamespace() *namespace {
-	return &namespace{userns: os.Geteuid() != 0, ctl: -1, child: -1}
-}
+func newNamespace() *namespace { return &namespace{p: pidns.NewParent()} }
 
 func (ns *namespace) why() string {
-	if ns.userns {
+	if ns.p.UserNS() {
 		return "asked for; in a user namespace of its own, as pgrun is not root"
 	}
 	return "asked for"
 }
 
-// apply makes l start pgrun's init as pid 1 of a new pid namespace, with
-// a mount namespace of its own for its fresh /proc. Without root, both
-// belong to a new user namespace that maps pgrun's own ids onto
-// themselves, and the init keeps the one capability it needs to mount
-// /proc (CAP_SYS_ADMIN in that namespace), which it drops before it
-// executes the command.
+// apply makes a start pgrun's init as pid 1 of a new pid namespace (see
+// pidns.Parent.Prepare), which executes the command in its turn.
 func (ns *namespace) apply(a *syscall.SysProcAttr) (*via, error) {
-	ns.discard()
-	fds, err := unix.Socketpair(unix.AF_UNIX, unix.SOCK_SEQPACKET|unix.SOCK_CLOEXEC, 0)
+	path, args, files, err := ns.p.Prepare(a)
 	if err != nil {
-		return nil, fmt.Errorf("cannot contain the command in a pid namespace: socketpair: %w", err)
+		return nil, nsError(err)
 	}
-	ns.ctl, ns.child = fds[0], fds[1]
-	a.Cloneflags |= unix.CLONE_NEWPID | unix.CLONE_NEWNS
-	args := []string{InitName}
-	if ns.userns {
-		a.Cloneflags |= unix.CLONE_NEWUSER
-		a.UidMappings = []syscall.SysProcIDMap{{ContainerID: os.Geteuid(), HostID: os.Geteuid(), Size: 1}}
-		a.GidMappings = []syscall.SysProcIDMap{{ContainerID: os.Getegid(), HostID: os.Getegid(), Size: 1}}
-		a.GidMappingsEnableSetgroups = false
-		a.AmbientCaps = []uintptr{unix.CAP_SYS_ADMIN}
-		args = append(args, "-userns")
-	}
-	return &via{path: "/proc/self/exe", args: append(args, "--"), files: []uintptr{uintptr(ns.child)}}, nil
+	return &via{path: path, args: args, files: files}, nil
 }
 
 // failed says why the init could not be started.
-func (ns *namespace) failed(err error) error {
-	hint := ""
-	if ns.userns && (errors.Is(err, unix.EPERM) || errors.Is(err, unix.ENOSPC) || errors.Is(err, unix.EACCES)) {
-		hint = " (this system does not let users who are not root create user namespaces:" +
-			" see kernel.unprivileged_userns_clone, user.max_user_namespaces," +
-			" kernel.apparmor_restrict_unprivileged_userns)"
-	}
-	return fmt.Errorf("cannot contain the command in a pid namespace: starting its init: %w%s", err, hint)
-}
+func (ns *namespace) failed(err error) error { return nsError(ns.p.StartFailed(err)) }
 
 // discard closes what apply opened and no tree took over.
-func (ns *namespace) discard() {
-	for _, fd := range []*int{&ns.ctl, &ns.child} {
-		if *fd >= 0 {
-			unix.Close(*fd)
-			*fd = -1
-		}
-	}
-}
+func (ns *namespace) discard() { ns.p.Discard() }
 
 // tree waits for the init just started to report, and returns the tree
 // it leads. If the init could not set the namespace up or execute the
 // command, it has exited: it is reaped and the error returned.
 func (ns *namespace) tree(pid, pidfd int) (Tree, error) {
-	unix.Close(ns.child)
-	ns.child = -1
-	ctl := ns.ctl
-	ns.ctl = -1
-	fail := func(err error) (Tree, error) {
-		unix.Close(ctl)
+	ctl, err := ns.p.WaitStarted()
+	if err != nil {
 		reap(pid) // it exits on the closed socket, if it has not already
 		if pidfd >= 0 {
 			unix.Close(pidfd)
 		}
-		return nil, err
-	}
-	var buf [256]byte
-	n, err := proc.ReadFd(ctl, buf[:])
-	switch {
-	case err != nil:
-		return fail(fmt.Errorf("cannot contain the command in a pid namespace: %w", err))
-	case n == 0:
-		return fail(errors.New("cannot contain the command in a pid namespace: its init ended without a word"))
-	case buf[0] == msgExecErr && n >= 5:
-		return fail(&ExecError{Err: syscall.Errno(getUint32(buf[1:]))}) // Start names it
-	case buf[0] == msgSetup:
-		return fail(fmt.Errorf("cannot contain the command in a pid namespace: %s%s", buf[1:n], ns.setupHint()))
-	case buf[0] != msgStarted || n < 5:
-		return fail(fmt.Errorf("cannot contain the command in a pid namespace: unexpected message %q from its init", buf[:n]))
-	}
-	if err := unix.SetNonblock(ctl, true); err != nil {
-		return fail(fmt.Errorf("cannot contain the command in a pid namespace: %w", err))
+		var exec *pidns.ExecError
+		if errors.As(err, &exec) {
+			return nil, &ExecError{Err: exec.Err} // Start names it
+		}
+		return nil, nsError(err)
 	}
 	t := &nsTree{
-		init: pid, pidfd: pidfd, ctl: os.NewFile(uintptr(ctl), "pgrun-init control"),
+		init: pid, pidfd: pidfd, ctl: ctl,
 		changes: make(chan struct{}, 1), replies: make(chan bool, 1), done: make(chan struct{}),
 	}
 	t.leader = t.commandPid()
@@ -141,12 +70,9 @@ func (ns *namespace) tree(pid, pidfd int) (Tree, error) {
 	return t, nil
 }
 
-// setupHint adds what may explain a failure to set the namespace up.
-func (ns *namespace) setupHint() string {
-	if ns.userns {
-		return " (a user namespace may not mount /proc where parts of the system's /proc are hidden, as in many containers)"
-	}
-	return ""
+// nsError says that the namespace could not be made, and why.
+func nsError(err error) error {
+	return fmt.Errorf("cannot contain the command in a pid namespace: %w", err)
 }
 
 // nsTree is a tree in a pid namespace of its own, led by pgrun's init as
@@ -163,7 +89,7 @@ func (ns *namespace) setupHint() string {
 type nsTree struct {
 	init, pidfd int
 	leader      int // the command's pid in pgrun's numbering, 0 if unknown
-	ctl         *os.File
+	ctl         *pidns.Conn
 
 	changes chan struct{} // a value when the command's end was reported
 	replies chan bool     // the init's answers to signal requests
@@ -180,20 +106,17 @@ type nsTree struct {
 // read keeps what the init reports until its end of the socket closes.
 func (t *nsTree) read() {
 	defer close(t.done)
-	var buf [256]byte
 	for {
-		n, err := t.ctl.Read(buf[:])
-		if err != nil || n == 0 {
+		r, err := t.ctl.Receive()
+		if err != nil {
 			return
 		}
-		switch {
-		case buf[0] == msgReply && n == 2:
-			t.replies <- buf[1] == 1
-		case buf[0] == msgExit && n == 6+int(unsafe.Sizeof(syscall.Rusage{})):
-			e := &Exit{Status: syscall.WaitStatus(getUint32(buf[1:]))}
-			copy(rusageBytes(&e.Rusage), buf[5:n-1])
+		switch r := r.(type) {
+		case pidns.Reply:
+			t.replies <- r.Reached
+		case pidns.Exit:
 			t.mu.Lock()
-			t.cmdExit, t.alone = e, buf[n-1] == 1
+			t.cmdExit, t.alone = &Exit{Status: r.Status, Rusage: r.Rusage}, r.Alone
 			t.mu.Unlock()
 			select {
 			case t.changes <- struct{}{}:
@@ -226,11 +149,7 @@ func (t *nsTree) Signal(sig syscall.Signal, then ...syscall.Signal) (bool, error
 	if sig == syscall.SIGKILL {
 		return t.kill()
 	}
-	req := []byte{msgSignal, byte(sig)}
-	for _, s := range then {
-		req = append(req, byte(s))
-	}
-	if _, err := t.ctl.Write(req); err != nil {
+	if err := t.ctl.Signal(sig, then...); err != nil {
 		// The init's end closes only as the init exits, and the
 		// namespace ends with it (on its own, the init exits once the
 		// namespace is empty): nothing is left to signal, even while
@@ -351,11 +270,4 @@ func (t *nsTree) Release() (Exit, error) {
 		return *t.cmdExit, nil
 	}
 	return *t.initExit, nil
-}
-
-func getUint32(b []byte) uint32 { return binary.NativeEndian.Uint32(b) }
-
-// rusageBytes is r's memory: init and pgrun are the same executable.
-func rusageBytes(r *syscall.Rusage) []byte {
-	return unsafe.Slice((*byte)(unsafe.Pointer(r)), unsafe.Sizeof(*r))
 }

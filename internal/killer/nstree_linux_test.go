@@ -6,6 +6,8 @@ import (
 	"testing"
 
 	"golang.org/x/sys/unix"
+
+	"github.com/pgrun/pgrun/internal/killer/pidns"
 )
 
 // An init that has closed its end of the control socket is exiting, and
@@ -24,7 +26,7 @@ func TestNsTreeSignalInitExiting(t *testing.T) {
 	pid, pidfd := startGroup(t, "sleep 30")
 	unix.Close(pidfd)
 	tr := &nsTree{
-		init: pid, pidfd: -1, ctl: os.NewFile(uintptr(fds[0]), "pgrun-init control"),
+		init: pid, pidfd: -1, ctl: pidns.NewConn(os.NewFile(uintptr(fds[0]), "pgrun-init control")),
 		changes: make(chan struct{}, 1), replies: make(chan bool, 1), done: make(chan struct{}),
 	}
 	go tr.read()
