@@ -8,6 +8,8 @@ import (
 	"path/filepath"
 	"strings"
 	"syscall"
+
+	"golang.org/x/sys/windows"
 )
 
 // notFoundError is a command that exec.LookPath did not find, or found
@@ -65,7 +67,11 @@ func batchLine(path string, args []string) (string, string, error) {
 	}
 	comspec := os.Getenv("ComSpec")
 	if comspec == "" {
-		comspec = filepath.Join(os.Getenv("SystemRoot"), "System32", "cmd.exe")
+		sys, err := windows.GetSystemDirectory()
+		if err != nil {
+			return "", "", err
+		}
+		comspec = filepath.Join(sys, "cmd.exe")
 	}
 	return comspec, syscall.EscapeArg(comspec) + ` /d /v:off /s /c "` + strings.Join(parts, " ") + `"`, nil
 }

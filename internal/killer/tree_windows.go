@@ -80,34 +80,54 @@ func (t *jobTree) Signal(sig syscall.Signal, then ...syscall.Signal) (bool, erro
 	return inOrder(t.signal, sig, then)
 }
 
-// signal maps sig onto what Windows has: KILL is TerminateJobObject for
-// the whole job; TERM and INT are CTRL_BREAK_EVENT to the command's
-// console process group (CTRL_C_EVENT cannot be sent to a group), which
-// a console program gets as Ctrl-Break (a Go program as os.Interrupt);
-// 0 sends nothing. Where pgrun has no console to send it on (a service, a
-// detached or GUI parent), the job is terminated instead, with exit code
+// action is what a signal becomes on Windows.
+type action int
+
+const (
+	sendNothing  action = iota // 0: only whether the tree lives
+	ctrlBreak                  // CTRL_BREAK_EVENT to the command's console process group
+	terminateJob               // TerminateJobObject
+)
+
+// actionFor maps sig onto what Windows has: KILL is TerminateJobObject
+// for the whole job; TERM and INT are CTRL_BREAK_EVENT to the command's
+// console process group (CTRL_C_EVENT cannot be sent to a group), which a
+// console program gets as Ctrl-Break (a Go program as os.Interrupt); 0
+// sends nothing. Any other signal has no meaning there.
+func actionFor(sig syscall.Signal) (action, error) {
+	switch sig {
+	case 0:
+		return sendNothing, nil
+	case syscall.SIGKILL:
+		return terminateJob, nil
+	case syscall.SIGTERM, syscall.SIGINT:
+		return ctrlBreak, nil
+	}
+	return 0, fmt.Errorf("signal %d has no meaning on Windows", sig)
+}
+
+// signal sends what actionFor says, to a job that still has a process.
+// Where pgrun has no console to send CTRL_BREAK_EVENT on (a service, a
+// detached or GUI parent) the job is terminated instead, with exit code
 // 128+TERM: a process without a console could not get the event anyway.
 func (t *jobTree) signal(sig syscall.Signal) (bool, error) {
-	if t.released {
-		return false, nil
+	act, err := actionFor(sig)
+	if err != nil || t.released {
+		return false, err
 	}
 	active, err := t.job.Active()
 	if err != nil || active == 0 {
 		return false, err
 	}
-	switch sig {
-	case 0:
-		return true, nil
-	case syscall.SIGKILL:
+	switch act {
+	case terminateJob:
 		return true, t.job.Terminate(exitKilled)
-	case syscall.SIGTERM, syscall.SIGINT:
-		err := windows.GenerateConsoleCtrlEvent(windows.CTRL_BREAK_EVENT, uint32(t.pid))
-		if err == nil {
-			return true, nil
+	case ctrlBreak:
+		if windows.GenerateConsoleCtrlEvent(windows.CTRL_BREAK_EVENT, uint32(t.pid)) != nil {
+			return true, t.job.Terminate(exitTerminated)
 		}
-		return true, t.job.Terminate(exitTerminated)
 	}
-	return false, fmt.Errorf("signal %d has no meaning on Windows", sig)
+	return true, nil
 }
 
 // Alive reports whether the job still has a process: the exact count,
@@ -150,12 +170,7 @@ func (t *jobTree) Release() (Exit, error) {
 		return Exit{}, err
 	}
 	if acct, err := t.job.Accounting(); err == nil {
-		t.exit.Rusage = Usage{
-			User:       time.Duration(acct.User) * 100,
-			System:     time.Duration(acct.Kernel) * 100,
-			PeakMemory: acct.PeakJobMemory,
-			Processes:  acct.Total,
-		}
+		t.exit.Rusage = usageFrom(acct)
 	}
 	t.released = true
 	t.job.Close()
@@ -163,6 +178,17 @@ func (t *jobTree) Release() (Exit, error) {
 	t.job.ClosePort()
 	windows.CloseHandle(t.leader)
 	return *t.exit, nil
+}
+
+// usageFrom is the job's accounting as a Usage: its times count in units
+// of 100 ns.
+func usageFrom(a jobobject.Accounting) Usage {
+	return Usage{
+		User:       time.Duration(a.User) * 100,
+		System:     time.Duration(a.Kernel) * 100,
+		PeakMemory: a.PeakJobMemory,
+		Processes:  a.Total,
+	}
 }
 
 // Processes lists the job's live processes, parents before their
