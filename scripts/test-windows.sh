@@ -20,18 +20,23 @@ fi
 cd "$(dirname "$0")/.."
 root=$PWD
 start=$SECONDS
+# Debian's wine64 names its server wineserver64, beside the loader.
+wineserver=
+for w in "$(dirname "$wine")"/wineserver64 "$(dirname "$wine")"/wineserver "$(command -v wineserver || true)"; do
+	if [ -n "$w" ] && [ -x "$w" ]; then wineserver=$w; break; fi
+done
+[ -n "$wineserver" ] || { echo "no wineserver beside $wine"; exit 1; }
 tmp=$(mktemp -d)
 export WINEPREFIX=$tmp/prefix WINEDEBUG=-all
 cleanup() {
-	wineserver -k >/dev/null 2>&1 || true
+	"$wineserver" -k >/dev/null 2>&1 || true
 	rm -rf "$tmp"
 }
 trap cleanup EXIT
-PATH=/usr/lib/wine:$PATH # wineserver
 
 echo "== a Wine prefix, with the stand-in DLL"
 "$wine" wineboot --init >/dev/null 2>&1
-wineserver -w
+"$wineserver" -w
 x86_64-w64-mingw32-gcc -shared -O2 -o "$WINEPREFIX/drive_c/windows/system32/bcryptprimitives.dll" \
 	testdata/wine/bcryptprimitives.c -ladvapi32
 echo "prefix ready after $((SECONDS - start)) s"

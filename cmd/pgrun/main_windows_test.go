@@ -85,6 +85,7 @@ func TestScriptWindows(t *testing.T) {
 			"waitfile": cmdWaitfile,
 			"gone":     cmdGoneWindows,
 			"still":    cmdStill,
+			"stop":     cmdStop,
 		},
 	})
 }
@@ -112,6 +113,25 @@ func cmdGoneWindows(ts *testscript.TestScript, neg bool, args []string) {
 		windows.CloseHandle(h)
 		if ev != windows.WAIT_OBJECT_0 {
 			ts.Fatalf("process %d (%s) is still running", pid, filepath.Base(f))
+		}
+	}
+}
+
+// stop DIR ends every process whose pid a pid-* file of DIR holds: what
+// a script kept running on purpose.
+func cmdStop(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) != 1 {
+		ts.Fatalf("usage: stop DIR")
+	}
+	files, _ := filepath.Glob(filepath.Join(ts.MkAbs(args[0]), "pid-*"))
+	for _, f := range files {
+		pid, err := strconv.ParseUint(strings.TrimSpace(ts.ReadFile(f)), 10, 32)
+		if err != nil {
+			ts.Fatalf("%s: %v", f, err)
+		}
+		if h, err := windows.OpenProcess(windows.PROCESS_TERMINATE, false, uint32(pid)); err == nil {
+			windows.TerminateProcess(h, 1)
+			windows.CloseHandle(h)
 		}
 	}
 }

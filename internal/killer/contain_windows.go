@@ -23,11 +23,7 @@ func contain(mode Mode) (*containment, error) {
 	if err != nil {
 		return nil, fmt.Errorf("cannot contain the command in a job object: %w", err)
 	}
-	why := "the only mode on Windows"
-	if mode == Job {
-		why = "asked for"
-	}
-	return &containment{mode: Job, why: why, job: job}, nil
+	return &containment{mode: Job, why: "the only mode on Windows", job: job}, nil
 }
 
 // refuse fails what a job cannot do: a Windows console has no foreground

@@ -16,6 +16,11 @@ type Spec struct {
 	// fails.
 	Foreground bool
 
+	// Keep lets the processes left in the tree outlive pgrun once Release
+	// has been called (--orphans keep). It matters only on Windows, where
+	// the job would end them with pgrun; on Unix nothing ends them.
+	Keep bool
+
 	// Guardian arms a guardian (Linux): a process of its own that KILLs
 	// the tree if pgrun dies without releasing it (SIGKILL, the OOM
 	// killer), armed guardian.Delay after the command starts. Released,

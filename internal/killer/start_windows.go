@@ -47,7 +47,9 @@ func (p *Containment) start(cmd Command) (Tree, Info, error) {
 	if p.spec.Guardian {
 		guardian = "not needed: the job ends with pgrun"
 	}
-	return newJobTree(c.job, h, pid), Info{Pid: pid, Mode: Job, Why: c.why, Guardian: guardian}, nil
+	tree := newJobTree(c.job, h, pid)
+	tree.keep = p.spec.Keep
+	return tree, Info{Pid: pid, Mode: Job, Why: c.why, Guardian: guardian}, nil
 }
 
 // stdHandle is f's handle for the command, or 0 (none) where pgrun has

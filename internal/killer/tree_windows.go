@@ -39,6 +39,7 @@ type jobTree struct {
 	port     chan struct{} // closed when the port's reader is done
 	exit     *Exit
 	released bool
+	keep     bool // Spec.Keep: Release lets what is left outlive pgrun
 }
 
 func newJobTree(job *jobobject.Job, leader windows.Handle, pid int) *jobTree {
@@ -160,7 +161,7 @@ func (t *jobTree) Reap() (bool, error) {
 
 // Release waits for the command to exit, reads the job's accounting,
 // and closes the job, which ends whatever it still holds (nothing, unless
-// pgrun failed), and the command's handle.
+// pgrun failed, or what Spec.Keep keeps), and the command's handle.
 func (t *jobTree) Release() (Exit, error) {
 	if t.released {
 		return Exit{}, ErrReleased
@@ -173,6 +174,11 @@ func (t *jobTree) Release() (Exit, error) {
 		t.exit.Rusage = usageFrom(acct)
 	}
 	t.released = true
+	if t.keep {
+		if err := t.job.KeepOnClose(); err != nil {
+			return Exit{}, err
+		}
+	}
 	t.job.Close()
 	<-t.port
 	t.job.ClosePort()

@@ -33,16 +33,14 @@ func Run(opts Options) (Result, error) {
 	// containment prepared.
 	watch := watchSignals()
 
-	spec := killer.Spec{Mode: opts.Contain, Foreground: opts.Foreground, Guardian: opts.Guardian}
+	spec := killer.Spec{Mode: opts.Contain, Foreground: opts.Foreground, Guardian: opts.Guardian, Keep: opts.Orphans == OrphansKeep}
 	switch {
 	case spec.Mode == killer.Auto && opts.Orphans == OrphansKeep:
 		// Processes kept on purpose would keep a cgroup alive after
 		// pgrun; without one, nothing of pgrun's outlives it.
-		spec.Mode = killer.Subreaper
+		spec.Mode = keepMode
 	case spec.Mode == killer.Pidns && opts.Orphans == OrphansKeep:
 		return Result{}, errors.New("processes left in a pid namespace cannot be kept (--orphans keep): the namespace ends with pgrun")
-	case opts.Orphans == OrphansKeep && keepRefused != "":
-		return Result{}, errors.New(keepRefused)
 	}
 	c, err := killer.Prepare(spec)
 	if err != nil {

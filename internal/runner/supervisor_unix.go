@@ -5,7 +5,13 @@ package runner
 import (
 	"os"
 	"syscall"
+
+	"github.com/pgrun/pgrun/internal/killer"
 )
+
+// keepMode is what Auto becomes with OrphansKeep: the subreaper, never
+// a cgroup, which the kept processes would keep alive after pgrun.
+const keepMode = killer.Subreaper
 
 // handleHere acts on the signals that mean something to pgrun itself, and
 // reports whether sig was one: SIGCHLD, the ALRM of the deadline, the

@@ -1,6 +1,14 @@
 package runner
 
-import "syscall"
+import (
+	"syscall"
+
+	"github.com/pgrun/pgrun/internal/killer"
+)
+
+// keepMode is what Auto becomes with OrphansKeep: the job, the only
+// mode, which lets kept processes outlive it (killer.Spec.Keep).
+const keepMode = killer.Job
 
 // handleHere handles nothing itself: on Windows pgrun receives only the
 // console's events, which are relayed.

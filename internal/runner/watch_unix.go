@@ -10,9 +10,6 @@ import (
 	"time"
 )
 
-// keepRefused is "": Unix processes outlive pgrun when asked to.
-const keepRefused = ""
-
 // signalWatch is the process-wide routing of the signals pgrun handles.
 type signalWatch struct {
 	ch    chan os.Signal

@@ -7,10 +7,6 @@ import (
 	"syscall"
 )
 
-// keepRefused says why processes cannot be kept on Windows: the job kills
-// what it holds when pgrun ends.
-const keepRefused = "processes left in the command's job cannot be kept (--orphans keep): the job ends them with pgrun"
-
 // signalWatch is the process-wide routing of what pgrun handles of its
 // console: Ctrl-C and Ctrl-Break (os.Interrupt, SIGINT) and the console's
 // close, log-off and shut-down events (SIGTERM), each relayed to the

@@ -45,10 +45,7 @@ func New() (*Job, error) {
 	j := &Job{h: h}
 	// No JOB_OBJECT_LIMIT_BREAKAWAY_OK nor SILENT_BREAKAWAY_OK: a process
 	// of the job that asks for CREATE_BREAKAWAY_FROM_JOB is refused.
-	var limits windows.JOBOBJECT_EXTENDED_LIMIT_INFORMATION
-	limits.BasicLimitInformation.LimitFlags = windows.JOB_OBJECT_LIMIT_KILL_ON_JOB_CLOSE
-	if _, err := windows.SetInformationJobObject(h, windows.JobObjectExtendedLimitInformation,
-		uintptr(unsafe.Pointer(&limits)), uint32(unsafe.Sizeof(limits))); err != nil {
+	if err := setLimits(h, windows.JOB_OBJECT_LIMIT_KILL_ON_JOB_CLOSE); err != nil {
 		windows.CloseHandle(h)
 		return nil, fmt.Errorf("making the job kill its processes when closed: %w", err)
 	}
@@ -68,6 +65,26 @@ func New() (*Job, error) {
 		return nil, fmt.Errorf("associating the job with its completion port: %w", err)
 	}
 	return j, nil
+}
+
+// setLimits sets the job's limit flags: JOB_OBJECT_LIMIT_KILL_ON_JOB_CLOSE
+// or none, never a breakaway.
+func setLimits(h windows.Handle, flags uint32) error {
+	var limits windows.JOBOBJECT_EXTENDED_LIMIT_INFORMATION
+	limits.BasicLimitInformation.LimitFlags = flags
+	_, err := windows.SetInformationJobObject(h, windows.JobObjectExtendedLimitInformation,
+		uintptr(unsafe.Pointer(&limits)), uint32(unsafe.Sizeof(limits)))
+	return err
+}
+
+// KeepOnClose lets the job's processes outlive its last handle: what
+// --orphans keep asks for, once the command has exited. They stay in
+// the job, which still lets none of them break away.
+func (j *Job) KeepOnClose() error {
+	if err := setLimits(j.h, 0); err != nil {
+		return fmt.Errorf("letting the job's processes outlive it: %w", err)
+	}
+	return nil
 }
 
 // Assign puts a process in the job. A process created suspended runs
