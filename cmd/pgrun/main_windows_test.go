@@ -64,6 +64,13 @@ func TestScriptWindows(t *testing.T) {
 		Dir:                 "../../testdata/windows",
 		RequireExplicitExec: true,
 		RequireUniqueNames:  true,
+		// [wine]: the tests run under Wine, on Linux.
+		Condition: func(cond string) (bool, error) {
+			if cond == "wine" {
+				return underWine(), nil
+			}
+			return false, fmt.Errorf("unknown condition %q", cond)
+		},
 		Setup: func(env *testscript.Env) error {
 			// What Windows programs need of the environment, which
 			// testscript does not pass on.
@@ -86,6 +93,7 @@ func TestScriptWindows(t *testing.T) {
 			"gone":     cmdGoneWindows,
 			"still":    cmdStill,
 			"stop":     cmdStop,
+			"unixkill": cmdUnixkill,
 		},
 	})
 }
@@ -114,6 +122,35 @@ func cmdGoneWindows(ts *testscript.TestScript, neg bool, args []string) {
 		if ev != windows.WAIT_OBJECT_0 {
 			ts.Fatalf("process %d (%s) is still running", pid, filepath.Base(f))
 		}
+	}
+}
+
+// underWine reports whether this is Wine: its ntdll says its version.
+func underWine() bool {
+	return windows.NewLazySystemDLL("ntdll.dll").NewProc("wine_get_version").Find() == nil
+}
+
+// unixkill PATTERN sends SIGKILL, from Linux, to the Unix process of each
+// Wine process whose command line holds PATTERN (pkill -9 -f): what a
+// Linux caller does to a Wine program. Wine runs a Unix program that a
+// Windows program starts.
+func cmdUnixkill(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) != 1 {
+		ts.Fatalf("usage: unixkill PATTERN")
+	}
+	argv := []string{"/bin/sh", "-c", `exec pkill -9 -f -- "$1"`, "sh", args[0]}
+	pid, h, err := syscall.StartProcess(`Z:\bin\sh`, argv, &syscall.ProcAttr{
+		Env: []string{"PATH=/usr/bin:/bin"}, Files: []uintptr{0, 0, 0},
+	})
+	if err != nil {
+		ts.Fatalf("starting /bin/sh through Wine: %v", err)
+	}
+	defer syscall.CloseHandle(syscall.Handle(h))
+	ev, _ := syscall.WaitForSingleObject(syscall.Handle(h), uint32(scaled(10*time.Second)/time.Millisecond))
+	var code uint32
+	syscall.GetExitCodeProcess(syscall.Handle(h), &code)
+	if ev != syscall.WAIT_OBJECT_0 || code != 0 {
+		ts.Fatalf("pkill -9 -f %s (Wine pid %d): wait %d, exit code %d", args[0], pid, ev, code)
 	}
 }
 
@@ -174,11 +211,12 @@ func cmdStill(ts *testscript.TestScript, neg bool, args []string) {
 
 // treehelper tree|leave DIR starts a tree and writes DIR/ready once every
 // process of it ticks: children a (plain), b (a new console process group)
-// and c (asks to break away from the job, which must be refused: it
-// writes DIR/breakaway-refused, then starts as a plain child), each with a
-// grandchild started the same way. "tree" then ticks itself for $LONG;
-// "leave" exits 3, leaving them. Every process writes DIR/pid-NAME and
-// appends to DIR/tick-NAME every 100 ms for $LONG.
+// and c (asks to break away from the job), each with a grandchild started
+// the same way. A process asked to break away must be refused: its parent
+// writes DIR/breakaway-refused-NAME, then starts it as a plain one. "tree"
+// then ticks itself for $LONG; "leave" exits 3, leaving them. Every
+// process writes DIR/pid-NAME and appends to DIR/tick-NAME every 100 ms
+// for $LONG.
 //
 // treehelper tick DIR NAME [FLAGS] is one of them: with FLAGS (a number,
 // the creation flags) it first starts its grandchild, NAME.g.
@@ -190,15 +228,9 @@ func treehelper() {
 	mode, dir := os.Args[1], os.Args[2]
 	switch mode {
 	case "tree", "leave":
-		names := []string{"a", "b", "c"}
-		flags := []uint32{0, windows.CREATE_NEW_PROCESS_GROUP, windows.CREATE_BREAKAWAY_FROM_JOB}
-		for i, n := range names {
-			err := startTick(dir, n, flags[i], flags[i])
-			if err != nil && flags[i] == windows.CREATE_BREAKAWAY_FROM_JOB {
-				os.WriteFile(filepath.Join(dir, "breakaway-refused"), []byte(err.Error()), 0o666)
-				err = startTick(dir, n, 0, 0)
-			}
-			if err != nil {
+		flags := map[string]uint32{"a": 0, "b": windows.CREATE_NEW_PROCESS_GROUP, "c": windows.CREATE_BREAKAWAY_FROM_JOB}
+		for _, n := range []string{"a", "b", "c"} {
+			if err := startTick(dir, n, flags[n], flags[n]); err != nil {
 				fmt.Fprintln(os.Stderr, "treehelper:", err)
 				os.Exit(2)
 			}
@@ -224,7 +256,9 @@ func treehelper() {
 }
 
 // startTick starts "treehelper tick DIR NAME" with creation flags, its
-// own grandchild to be started with childFlags (none if 0 and flags 0).
+// own grandchild to be started with childFlags (none for a grandchild).
+// A breakaway that is refused is written down, and the process started
+// without it.
 func startTick(dir, name string, flags, childFlags uint32) error {
 	self, err := os.Executable()
 	if err != nil {
@@ -234,12 +268,20 @@ func startTick(dir, name string, flags, childFlags uint32) error {
 	if !strings.HasSuffix(name, ".g") {
 		argv = append(argv, strconv.FormatUint(uint64(childFlags), 10))
 	}
-	_, h, err := syscall.StartProcess(self, argv, &syscall.ProcAttr{
-		Env: os.Environ(), Files: []uintptr{0, 0, 0},
-		Sys: &syscall.SysProcAttr{CreationFlags: flags},
-	})
-	if err == nil {
-		syscall.CloseHandle(syscall.Handle(h))
+	start := func(flags uint32) error {
+		_, h, err := syscall.StartProcess(self, argv, &syscall.ProcAttr{
+			Env: os.Environ(), Files: []uintptr{0, 0, 0},
+			Sys: &syscall.SysProcAttr{CreationFlags: flags},
+		})
+		if err == nil {
+			syscall.CloseHandle(syscall.Handle(h))
+		}
+		return err
+	}
+	err = start(flags)
+	if err != nil && flags&windows.CREATE_BREAKAWAY_FROM_JOB != 0 {
+		os.WriteFile(filepath.Join(dir, "breakaway-refused-"+name), []byte(err.Error()), 0o666)
+		err = start(flags &^ windows.CREATE_BREAKAWAY_FROM_JOB)
 	}
 	return err
 }
