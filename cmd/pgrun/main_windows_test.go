@@ -98,29 +98,39 @@ func TestScriptWindows(t *testing.T) {
 	})
 }
 
+// pidsIn reads the pids that the pid-* files of dir hold, by file name.
+func pidsIn(ts *testscript.TestScript, dir string) map[string]uint32 {
+	files, _ := filepath.Glob(filepath.Join(ts.MkAbs(dir), "pid-*"))
+	pids := map[string]uint32{}
+	for _, f := range files {
+		pid, err := strconv.ParseUint(strings.TrimSpace(ts.ReadFile(f)), 10, 32)
+		if err != nil {
+			ts.Fatalf("%s: %v", f, err)
+		}
+		pids[filepath.Base(f)] = uint32(pid)
+	}
+	return pids
+}
+
 // gone DIR says that every process whose pid a pid-* file of DIR holds
 // has ended (waiting up to a few seconds for each, on its handle).
 func cmdGoneWindows(ts *testscript.TestScript, neg bool, args []string) {
 	if neg || len(args) != 1 {
 		ts.Fatalf("usage: gone DIR")
 	}
-	files, _ := filepath.Glob(filepath.Join(ts.MkAbs(args[0]), "pid-*"))
-	if len(files) == 0 {
+	pids := pidsIn(ts, args[0])
+	if len(pids) == 0 {
 		ts.Fatalf("no pid files in %s", args[0])
 	}
-	for _, f := range files {
-		pid, err := strconv.ParseUint(strings.TrimSpace(ts.ReadFile(f)), 10, 32)
-		if err != nil {
-			ts.Fatalf("%s: %v", f, err)
-		}
-		h, err := windows.OpenProcess(windows.SYNCHRONIZE, false, uint32(pid))
+	for name, pid := range pids {
+		h, err := windows.OpenProcess(windows.SYNCHRONIZE, false, pid)
 		if err != nil {
 			continue // no such process: gone
 		}
 		ev, _ := windows.WaitForSingleObject(h, uint32(scaled(5*time.Second)/time.Millisecond))
 		windows.CloseHandle(h)
 		if ev != windows.WAIT_OBJECT_0 {
-			ts.Fatalf("process %d (%s) is still running", pid, filepath.Base(f))
+			ts.Fatalf("process %d (%s) is still running", pid, name)
 		}
 	}
 }
@@ -160,13 +170,8 @@ func cmdStop(ts *testscript.TestScript, neg bool, args []string) {
 	if neg || len(args) != 1 {
 		ts.Fatalf("usage: stop DIR")
 	}
-	files, _ := filepath.Glob(filepath.Join(ts.MkAbs(args[0]), "pid-*"))
-	for _, f := range files {
-		pid, err := strconv.ParseUint(strings.TrimSpace(ts.ReadFile(f)), 10, 32)
-		if err != nil {
-			ts.Fatalf("%s: %v", f, err)
-		}
-		if h, err := windows.OpenProcess(windows.PROCESS_TERMINATE, false, uint32(pid)); err == nil {
+	for _, pid := range pidsIn(ts, args[0]) {
+		if h, err := windows.OpenProcess(windows.PROCESS_TERMINATE, false, pid); err == nil {
 			windows.TerminateProcess(h, 1)
 			windows.CloseHandle(h)
 		}
