@@ -64,13 +64,6 @@ func TestScriptWindows(t *testing.T) {
 		Dir:                 "../../testdata/windows",
 		RequireExplicitExec: true,
 		RequireUniqueNames:  true,
-		// [wine]: the tests run under Wine, on Linux.
-		Condition: func(cond string) (bool, error) {
-			if cond == "wine" {
-				return underWine(), nil
-			}
-			return false, fmt.Errorf("unknown condition %q", cond)
-		},
 		Setup: func(env *testscript.Env) error {
 			// What Windows programs need of the environment, which
 			// testscript does not pass on.
@@ -93,7 +86,6 @@ func TestScriptWindows(t *testing.T) {
 			"gone":     cmdGoneWindows,
 			"still":    cmdStill,
 			"stop":     cmdStop,
-			"unixkill": cmdUnixkill,
 		},
 	})
 }
@@ -132,35 +124,6 @@ func cmdGoneWindows(ts *testscript.TestScript, neg bool, args []string) {
 		if ev != windows.WAIT_OBJECT_0 {
 			ts.Fatalf("process %d (%s) is still running", pid, name)
 		}
-	}
-}
-
-// underWine reports whether this is Wine: its ntdll says its version.
-func underWine() bool {
-	return windows.NewLazySystemDLL("ntdll.dll").NewProc("wine_get_version").Find() == nil
-}
-
-// unixkill PATTERN sends SIGKILL, from Linux, to the Unix process of each
-// Wine process whose command line holds PATTERN (pkill -9 -f): what a
-// Linux caller does to a Wine program. Wine runs a Unix program that a
-// Windows program starts.
-func cmdUnixkill(ts *testscript.TestScript, neg bool, args []string) {
-	if neg || len(args) != 1 {
-		ts.Fatalf("usage: unixkill PATTERN")
-	}
-	argv := []string{"/bin/sh", "-c", `exec pkill -9 -f -- "$1"`, "sh", args[0]}
-	pid, h, err := syscall.StartProcess(`Z:\bin\sh`, argv, &syscall.ProcAttr{
-		Env: []string{"PATH=/usr/bin:/bin"}, Files: []uintptr{0, 0, 0},
-	})
-	if err != nil {
-		ts.Fatalf("starting /bin/sh through Wine: %v", err)
-	}
-	defer syscall.CloseHandle(syscall.Handle(h))
-	ev, _ := syscall.WaitForSingleObject(syscall.Handle(h), uint32(scaled(10*time.Second)/time.Millisecond))
-	var code uint32
-	syscall.GetExitCodeProcess(syscall.Handle(h), &code)
-	if ev != syscall.WAIT_OBJECT_0 || code != 0 {
-		ts.Fatalf("pkill -9 -f %s (Wine pid %d): wait %d, exit code %d", args[0], pid, ev, code)
 	}
 }
 
