@@ -49,6 +49,21 @@ func TestMain(m *testing.M) {
 	for name, f := range platformCmds {
 		cmds[name] = f
 	}
+	if cmds[filepath.Base(os.Args[0])] == nil {
+		// The test process, not one of its commands: the scripts start
+		// with HUP and INT at their defaults even where go test's caller
+		// ignored them (nohup ignores HUP; a shell's background job,
+		// INT). pgrun keeps a signal that its caller ignored ignored, as
+		// timeout does, and the scripts that send HUP or INT, or check
+		// dispositions, assume the usual case. The test process goes on
+		// ignoring them in effect (nobody reads the channel), while what
+		// it executes starts with the default, as after any handler.
+		for _, sig := range []os.Signal{syscall.SIGHUP, syscall.SIGINT} {
+			if signal.Ignored(sig) {
+				signal.Notify(make(chan os.Signal, 1), sig)
+			}
+		}
+	}
 	testscript.Main(m, cmds)
 }
 

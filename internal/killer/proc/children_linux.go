@@ -14,7 +14,7 @@ import (
 // AllChildren lists what the children files of pgrun's threads list.
 func AllChildren() ([]int, error) {
 	var buf [16 << 10]byte
-	pids, err := ChildrenIn("/proc/self/task", buf[:])
+	pids, err := childrenIn("/proc/self/task", buf[:])
 	if err != nil {
 		return nil, fmt.Errorf("listing pgrun's children: %w", err)
 	}
@@ -50,15 +50,15 @@ func MainChildren() ([]int, error) {
 // subreaper, and a thread's children are its own forks, so every thread
 // is read.
 func ChildrenOf(pid int, buf []byte) ([]int, error) {
-	return ChildrenIn("/proc/"+strconv.Itoa(pid)+"/task", buf)
+	return childrenIn("/proc/"+strconv.Itoa(pid)+"/task", buf)
 }
 
-// ChildrenIn lists what the children files of the threads in dir (a
+// childrenIn lists what the children files of the threads in dir (a
 // /proc/PID/task directory) list, with buf as scratch space: a file that
 // does not fit is read whole all the same. Plain system calls: pgrun reads
 // its own on every SIGCHLD once the command has exited, and os.File costs
 // three times as many.
-func ChildrenIn(dir string, buf []byte) ([]int, error) {
+func childrenIn(dir string, buf []byte) ([]int, error) {
 	tids, err := DirNames(dir)
 	if err != nil {
 		return nil, err

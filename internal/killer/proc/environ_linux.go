@@ -8,10 +8,10 @@ import (
 	"golang.org/x/sys/unix"
 )
 
-// OpenEnviron opens the environment of pid. A process whose main thread
+// openEnviron opens the environment of pid. A process whose main thread
 // has ended has none to show there (ESRCH): its other threads, which
 // share it, show it.
-func OpenEnviron(pid int) (int, error) {
+func openEnviron(pid int) (int, error) {
 	dir := "/proc/" + strconv.Itoa(pid)
 	fd, err := unix.Open(dir+"/environ", unix.O_RDONLY|unix.O_CLOEXEC, 0)
 	if err == nil {
@@ -35,7 +35,7 @@ func OpenEnviron(pid int) (int, error) {
 // may have reordered the environment it passed on, so the rest is read
 // too, a block at a time.
 func HasEntry(pid int, kv []byte) bool {
-	fd, err := OpenEnviron(pid)
+	fd, err := openEnviron(pid)
 	if err != nil {
 		return false
 	}

@@ -51,13 +51,13 @@ const StatSize = 1024
 // system calls: a walk of /proc makes one such read per process on the
 // machine, and os.ReadFile would make twice as many calls.
 func ReadStatInto(pid int, buf []byte) (Stat, error) {
-	return ReadStatAt(unix.AT_FDCWD, "/proc/"+strconv.Itoa(pid)+"/stat", buf)
+	return readStatAt(unix.AT_FDCWD, "/proc/"+strconv.Itoa(pid)+"/stat", buf)
 }
 
-// ReadStatAt reads the stat file at path, relative to the directory dirfd.
+// readStatAt reads the stat file at path, relative to the directory dirfd.
 // The command name may hold spaces and parentheses, so fields are counted
 // from the last ')'.
-func ReadStatAt(dirfd int, path string, buf []byte) (Stat, error) {
+func readStatAt(dirfd int, path string, buf []byte) (Stat, error) {
 	b, err := ReadAt(dirfd, path, buf)
 	if err != nil {
 		return Stat{}, err

@@ -42,7 +42,7 @@ func lookAtProc() View {
 		return View{Why: fmt.Sprintf("/proc/self is %q", link)}
 	}
 	var buf [4096]byte
-	nspid, err := NSPidsAt(unix.AT_FDCWD, "/proc/self/status", buf[:])
+	nspid, err := nsPidsAt(unix.AT_FDCWD, "/proc/self/status", buf[:])
 	if err != nil {
 		return View{Why: fmt.Sprintf("reading /proc/self/status: %v", err)}
 	}
@@ -69,10 +69,10 @@ func Foreign() string {
 	return ""
 }
 
-// NSPidsAt reads the NSpid line of the status file at path (relative to
+// nsPidsAt reads the NSpid line of the status file at path (relative to
 // dirfd): a process's numbers, from the namespace of that /proc down to
 // its own. It is empty, without error, on kernels before 4.1.
-func NSPidsAt(dirfd int, path string, buf []byte) ([]int, error) {
+func nsPidsAt(dirfd int, path string, buf []byte) ([]int, error) {
 	b, err := ReadAt(dirfd, path, buf)
 	if err != nil {
 		return nil, err
@@ -119,10 +119,10 @@ func ChildStat(pid int) (Stat, error) {
 		if err != nil {
 			continue
 		}
-		st, err := ReadStatAt(dir, "stat", buf[:])
+		st, err := readStatAt(dir, "stat", buf[:])
 		var nspid []int
 		if err == nil && st.Ppid == v.Self {
-			nspid, err = NSPidsAt(dir, "status", buf[:])
+			nspid, err = nsPidsAt(dir, "status", buf[:])
 		}
 		unix.Close(dir)
 		if err == nil && len(nspid) == v.Depth && nspid[len(nspid)-1] == pid {
