@@ -4,14 +4,19 @@ import (
 	"errors"
 	"fmt"
 
+	"golang.org/x/sys/windows"
+
 	"github.com/pgrun/pgrun/internal/killer/jobobject"
 )
 
-// containment is the job the command will be born in.
+// containment is the job the command will be born in, and the events by
+// which its tree will tell of the job's news (see jobTree.watchRest).
 type containment struct {
 	mode Mode // Job
 	why  string
 	job  *jobobject.Job
+	news windows.Handle // auto-reset: the job's port had a message
+	stop windows.Handle // manual-reset: the tree is released
 }
 
 // contain makes the run's job: Auto and Job are the same here.
@@ -23,7 +28,18 @@ func contain(mode Mode) (*containment, error) {
 	if err != nil {
 		return nil, fmt.Errorf("cannot contain the command in a job object: %w", err)
 	}
-	return &containment{mode: Job, why: "the only mode on Windows", job: job}, nil
+	c := &containment{mode: Job, why: "the only mode on Windows", job: job}
+	if c.news, err = windows.CreateEvent(nil, 0, 0, nil); err == nil {
+		if c.stop, err = windows.CreateEvent(nil, 1, 0, nil); err != nil {
+			windows.CloseHandle(c.news)
+		}
+	}
+	if err != nil {
+		job.Close()
+		job.ClosePort()
+		return nil, fmt.Errorf("cannot contain the command in a job object: creating an event: %w", err)
+	}
+	return c, nil
 }
 
 // refuse fails what a job cannot do: a Windows console has no foreground
@@ -35,10 +51,12 @@ func (c *containment) refuse(spec Spec) error {
 	return nil
 }
 
-// discard closes the job, which holds nothing yet.
+// discard closes the job, which holds nothing yet, and the events.
 func (c *containment) discard() {
 	c.job.Close()
 	c.job.ClosePort()
+	windows.CloseHandle(c.news)
+	windows.CloseHandle(c.stop)
 }
 
 // AdoptOrphans does nothing: the job holds every process the command

@@ -47,7 +47,7 @@ func (p *Containment) start(cmd Command) (Tree, Info, error) {
 	if p.spec.Guardian {
 		guardian = "not needed: the job ends with pgrun"
 	}
-	tree := newJobTree(c.job, h, pid)
+	tree := newJobTree(c, h, pid)
 	tree.keep = p.spec.Keep
 	return tree, Info{Pid: pid, Mode: Job, Why: c.why, Guardian: guardian}, nil
 }

@@ -34,34 +34,83 @@ type jobTree struct {
 	job      *jobobject.Job
 	leader   windows.Handle
 	pid      int
-	changes  chan struct{} // a value when there is news for Reap
-	ended    chan struct{} // closed when the leader has exited
-	port     chan struct{} // closed when the port's reader is done
+	changes  chan struct{}  // a value when there is news for Reap
+	ended    chan struct{}  // closed when the leader has exited
+	port     chan struct{}  // closed when the port's reader is done
+	watched  chan struct{}  // closed when watchRest is done
+	news     windows.Handle // event: the port had a message
+	stop     windows.Handle // event: Release stops watchRest
 	exit     *Exit
 	released bool
 	keep     bool // Spec.Keep: Release lets what is left outlive pgrun
 }
 
-func newJobTree(job *jobobject.Job, leader windows.Handle, pid int) *jobTree {
+func newJobTree(c *containment, leader windows.Handle, pid int) *jobTree {
 	t := &jobTree{
-		job: job, leader: leader, pid: pid,
+		job: c.job, leader: leader, pid: pid, news: c.news, stop: c.stop,
 		changes: make(chan struct{}, 1), ended: make(chan struct{}), port: make(chan struct{}),
+		watched: make(chan struct{}),
 	}
+	job := c.job
 	go func() {
 		defer close(t.port)
 		for {
 			if _, _, err := job.Next(); err != nil {
 				return // closed by Release
 			}
-			t.nudge()
+			if portNews {
+				windows.SetEvent(t.news)
+				t.nudge()
+			}
 		}
 	}()
 	go func() {
 		windows.WaitForSingleObject(leader, windows.INFINITE)
 		close(t.ended)
 		t.nudge()
+		t.watchRest()
 	}()
 	return t
+}
+
+// portNews is whether the port's messages are passed on; tests turn it
+// off to show that watchRest alone sees the job empty.
+var portNews = true
+
+// maxWait is how many handles one WaitForMultipleObjects waits on
+// (MAXIMUM_WAIT_OBJECTS).
+const maxWait = 64
+
+// watchRest tells the supervisor of the processes left in the job once
+// the command has exited, until the job is empty or Release stops it.
+// Windows does not promise to deliver the completion port's messages, so
+// a lost JOB_OBJECT_MSG_ACTIVE_PROCESS_ZERO must not leave pgrun waiting
+// for ever: it also waits on the processes themselves, up to 62 at a
+// time. When any of them ends, it reads the job's list again: whatever
+// was started meanwhile is still in the job, and any of the 62 alive
+// means the job is not empty. A process it may not open is known only by
+// the port's messages.
+func (t *jobTree) watchRest() {
+	defer close(t.watched)
+	for {
+		live, err := t.job.OpenLive(maxWait - 2)
+		if err != nil || live.Listed == 0 {
+			t.nudge()
+			return
+		}
+		wait := uint32(windows.INFINITE)
+		if len(live.Handles) == 0 && live.Exited > 0 {
+			// The job still counts processes that have exited: it
+			// stops within moments, and may not say so on the port.
+			wait = 10
+		}
+		ev, err := windows.WaitForMultipleObjects(append([]windows.Handle{t.stop, t.news}, live.Handles...), false, wait)
+		live.Close()
+		if err != nil || ev == windows.WAIT_OBJECT_0 {
+			return // stopped, or only the port's messages are left
+		}
+		t.nudge()
+	}
 }
 
 // nudge says that there is news, once for all the news not yet heard.
@@ -179,10 +228,14 @@ func (t *jobTree) Release() (Exit, error) {
 			return Exit{}, err
 		}
 	}
+	windows.SetEvent(t.stop)
+	<-t.watched
 	t.job.Close()
 	<-t.port
 	t.job.ClosePort()
 	windows.CloseHandle(t.leader)
+	windows.CloseHandle(t.news)
+	windows.CloseHandle(t.stop)
 	return *t.exit, nil
 }
 
@@ -212,14 +265,14 @@ func (t *jobTree) Processes() []Process {
 	}
 	now := time.Now()
 	described := jobobject.Describe(pids)
-	in := make(map[uint32]bool, len(described))
+	in := make(map[uint32]jobobject.Process, len(described))
 	children := map[uint32][]jobobject.Process{}
 	for _, p := range described {
-		in[p.Pid] = true
+		in[p.Pid] = p
 	}
 	var roots []jobobject.Process
 	for _, p := range described {
-		if in[p.Ppid] && p.Pid != uint32(t.pid) {
+		if parent, ok := in[p.Ppid]; ok && p.Pid != uint32(t.pid) && parentOf(parent, p) {
 			children[p.Ppid] = append(children[p.Ppid], p)
 		} else {
 			roots = append(roots, p)
@@ -260,6 +313,13 @@ func (t *jobTree) Processes() []Process {
 		walk(r, 0, place)
 	}
 	return out
+}
+
+// parentOf reports whether parent, which has p's parent's number, can be
+// p's parent: Windows gives a process's parent as a number, which names
+// another process once the parent has ended, one started after p.
+func parentOf(parent, p jobobject.Process) bool {
+	return parent.Started.IsZero() || p.Started.IsZero() || !parent.Started.After(p.Started)
 }
 
 var _ Tree = (*jobTree)(nil)

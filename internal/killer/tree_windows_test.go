@@ -27,8 +27,27 @@ func TestMain(m *testing.M) {
 		os.Exit(0)
 	case "exit":
 		os.Exit(7)
+	case "leave": // exits at once, leaving a child
+		spawn("leave-child")
+		os.Exit(3)
+	case "leave-child": // exits soon, leaving a grandchild
+		spawn("linger")
+		time.Sleep(time.Second)
+		os.Exit(0)
+	case "linger":
+		time.Sleep(2 * time.Second)
+		os.Exit(0)
 	}
 	os.Exit(m.Run())
+}
+
+// spawn starts the test binary as helper and leaves it.
+func spawn(helper string) {
+	cmd := exec.Command(os.Args[0])
+	cmd.Env = append(os.Environ(), "KILLER_TEST_HELPER="+helper)
+	if err := cmd.Start(); err != nil {
+		os.Exit(2)
+	}
 }
 
 // patience bounds every wait for news from the job.
@@ -134,6 +153,41 @@ func TestStartExit(t *testing.T) {
 	}
 }
 
+// The job's news does not depend on its completion port, whose messages
+// Windows does not promise: with them ignored, a command that exits and
+// leaves a child, which leaves a grandchild, is seen to leave processes,
+// and then the job is seen empty.
+func TestLeftoversWithoutThePort(t *testing.T) {
+	portNews = false
+	t.Cleanup(func() { portNews = true })
+	tree, _ := start(t, "leave")
+	deadline := time.After(patience)
+	for exited := false; !exited; {
+		var err error
+		if exited, err = tree.Reap(); err != nil {
+			t.Fatal(err)
+		}
+		if !exited {
+			select {
+			case <-tree.Changes():
+			case <-deadline:
+				t.Fatal("no news of the command's exit")
+			}
+		}
+	}
+	if alive, err := tree.Alive(); err != nil || !alive {
+		t.Fatalf("Alive() after the command exited = %v, %v; want its child", alive, err)
+	}
+	settle(t, tree)
+	exit, err := tree.Release()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, n := exit.Status.ExitStatus(), exit.Rusage.Processes; got != 3 || n != 3 {
+		t.Errorf("exit status %d, %d processes; want 3 and 3", got, n)
+	}
+}
+
 func TestKillEndsTheJob(t *testing.T) {
 	tree, info := start(t, "sleep")
 	procs := tree.Processes()
@@ -235,4 +289,17 @@ func tempDir(t *testing.T) string {
 	}
 	t.Cleanup(func() { os.RemoveAll(dir) })
 	return dir
+}
+
+// A parent number that names a process started after the child is not
+// its parent: the parent ended and its number was given again.
+func TestParentOf(t *testing.T) {
+	at := time.Unix(1000, 0)
+	child := jobobject.Process{Pid: 20, Ppid: 10, Started: at}
+	if !parentOf(jobobject.Process{Pid: 10, Started: at.Add(-time.Second)}, child) {
+		t.Error("a parent started before its child was refused")
+	}
+	if parentOf(jobobject.Process{Pid: 10, Started: at.Add(time.Second)}, child) {
+		t.Error("a process started after the child was taken for its parent")
+	}
 }

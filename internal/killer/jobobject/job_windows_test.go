@@ -222,3 +222,42 @@ func waitFile(t *testing.T, path string) {
 	}
 	t.Fatalf("%s never written", path)
 }
+
+// OpenLive opens the job's processes and nothing else: Contains tells a
+// process of the job from one outside it, and an ended process is
+// counted as exited, not opened.
+func TestOpenLive(t *testing.T) {
+	j, err := New()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer func() { j.Close(); j.ClosePort() }()
+	pid, h := startSuspended(t, j, "sleep")
+	defer windows.CloseHandle(h)
+	if in, err := j.Contains(h); err != nil || !in {
+		t.Errorf("Contains(the job's process) = %v, %v", in, err)
+	}
+	if in, err := j.Contains(windows.CurrentProcess()); err != nil || in {
+		t.Errorf("Contains(the test itself) = %v, %v; want false", in, err)
+	}
+	live, err := j.OpenLive(62)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if live.Listed != 1 || len(live.Handles) != 1 || live.Exited != 0 {
+		t.Errorf("OpenLive = %+v; want the one process (pid %d) opened", live, pid)
+	}
+	live.Close()
+	if live, err := j.OpenLive(0); err != nil || live.Listed != 1 || len(live.Handles) != 0 {
+		t.Errorf("OpenLive(0) = %+v, %v; want it listed, not opened", live, err)
+	}
+	if err := j.Terminate(1); err != nil {
+		t.Fatal(err)
+	}
+	if ev, _ := windows.WaitForSingleObject(h, 20_000); ev != windows.WAIT_OBJECT_0 {
+		t.Fatal("the job's process outlived TerminateJobObject")
+	}
+	if live, err := j.OpenLive(62); err != nil || len(live.Handles) != 0 || live.Listed != live.Exited {
+		t.Errorf("OpenLive after the end = %+v, %v; want nothing opened", live, err)
+	}
+}
