@@ -53,20 +53,26 @@ LONG=60 "$wine" "$tmp/pgrun.exe" 60 "$tmp/treehelper.exe" tree "Z:${tmp//\//\\}\
 pg=$!
 for _ in $(seq 600); do [ -e "$tmp/t/ready" ] && break; sleep 0.1; done
 [ -e "$tmp/t/ready" ] || { echo "the tree never became ready"; exit 1; }
+# The tree's processes are seen by their command lines, which name the
+# run's directory.
+marker=$(basename "$tmp")
+[ "$(pgrep -fc "$marker")" -ge 7 ] || { echo "the tree's processes cannot be told by $marker"; exit 1; }
 kill -9 "$pg"
 wait "$pg" 2>/dev/null || true
+# The Wine server closes the dead process's handles, and the job ends the
+# tree.
+for _ in $(seq 200); do pgrep -f "$marker" >/dev/null || break; sleep 0.1; done
+if pgrep -fa "$marker"; then
+	echo "processes of the tree outlived pgrun's SIGKILL by 20 s"
+	exit 1
+fi
 sizes() { stat -c '%n %s' "$tmp"/t/tick-*; }
-sleep 1 # the Wine server closes the dead process's handles: the job ends
 before=$(sizes)
-sleep 1 # ten ticks
+sleep 1 # ten ticks, had anything survived unseen
 after=$(sizes)
 if [ "$before" != "$after" ]; then
 	echo "processes of the tree outlived pgrun's SIGKILL:"
 	diff <(echo "$before") <(echo "$after") || true
-	exit 1
-fi
-if pgrep -f treehelper.exe; then
-	echo "treehelper processes outlived pgrun's SIGKILL"
 	exit 1
 fi
 echo "nothing of the tree survived pgrun's SIGKILL"
