@@ -151,7 +151,7 @@ func completeSignal(_ *cobra.Command, _ []string, toComplete string) ([]cobra.Co
 	}
 	var names []string
 	for _, e := range signalNames {
-		if signalName(e.sig) == e.name {
+		if signalName(e.sig) == e.name && meaningless(e.sig) == "" {
 			names = append(names, e.name)
 		}
 	}

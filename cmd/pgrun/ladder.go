@@ -39,6 +39,9 @@ func parseLadder(s string) ([]ladderStep, error) {
 		if err != nil {
 			return nil, err
 		}
+		if why := meaningless(sig); why != "" {
+			return nil, &signalMeaningError{Text: name, Why: why}
+		}
 		st := ladderStep{sig: sig, hasWait: hasWait}
 		if hasWait {
 			if st.wait, err = parseDuration(wait); err != nil {

@@ -14,8 +14,6 @@ import (
 	"syscall"
 	"time"
 
-	"golang.org/x/sys/unix"
-
 	"github.com/pgrun/pgrun/internal/killer"
 	"github.com/pgrun/pgrun/internal/runner"
 )
@@ -62,12 +60,6 @@ type reportProcess struct {
 	Ppid    int      `json:"ppid"`
 	Command []string `json:"command"`
 	Place   string   `json:"place"`
-}
-
-type reportRusage struct {
-	UserSeconds   float64 `json:"user_seconds"`
-	SystemSeconds float64 `json:"system_seconds"`
-	MaxRSSKiB     int64   `json:"max_rss_kib"`
 }
 
 var reasonNames = map[runner.Reason]string{
@@ -126,12 +118,7 @@ func (r *report) finish(res runner.Result, err error, code int) {
 	if res.Guardian != "" {
 		r.Guardian = res.Guardian
 	}
-	ru := res.Rusage
-	r.Usage = &reportRusage{
-		UserSeconds:   time.Duration(syscall.TimevalToNsec(ru.Utime)).Seconds(),
-		SystemSeconds: time.Duration(syscall.TimevalToNsec(ru.Stime)).Seconds(),
-		MaxRSSKiB:     maxRSSKiB(ru),
-	}
+	r.Usage = usageOf(res.Rusage)
 }
 
 // write stores the report where t says, whole.
@@ -263,7 +250,7 @@ func openReport(path string) (*reportTarget, error) {
 	case m.IsDir():
 		return fail(syscall.EISDIR)
 	case m&fs.ModeNamedPipe != 0:
-		if err := unix.Access(path, unix.W_OK); err != nil {
+		if err := writable(path); err != nil {
 			return fail(err)
 		}
 		t.kind, t.node = reportFIFO, info
@@ -300,26 +287,6 @@ func descriptorPath(path string) (int, bool) {
 	}
 }
 
-// dupForWriting returns a copy of descriptor fd, which must be open for
-// writing. Written through a copy, a broken pipe on fd 1 or 2 is an error
-// to report, where Go would make it pgrun's death by SIGPIPE; and the
-// copy is closed on exec, so the command does not inherit it.
-func dupForWriting(fd int) (*os.File, error) {
-	dup, err := unix.FcntlInt(uintptr(fd), unix.F_DUPFD_CLOEXEC, 0)
-	if err != nil {
-		return nil, err
-	}
-	fl, err := unix.FcntlInt(uintptr(dup), unix.F_GETFL, 0)
-	if err == nil && fl&unix.O_ACCMODE == unix.O_RDONLY {
-		err = syscall.EBADF // as write(2) would say
-	}
-	if err != nil {
-		unix.Close(dup)
-		return nil, err
-	}
-	return os.NewFile(uintptr(dup), "/dev/fd/"+strconv.Itoa(fd)), nil
-}
-
 // probe checks that a new file can be created in the report's directory,
 // by creating one as write will and removing it. Nothing is left there
 // while the command runs, nor after a pgrun killed by SIGKILL.
@@ -340,7 +307,7 @@ func (t *reportTarget) createTemp() (*os.File, string, error) {
 	dir := filepath.Dir(t.path)
 	for {
 		tmp := filepath.Join(dir, fmt.Sprintf(".pgrun-report-%016x.tmp", rand.Uint64()))
-		f, err := os.OpenFile(tmp, os.O_WRONLY|os.O_CREATE|os.O_EXCL|syscall.O_NOFOLLOW, 0o644)
+		f, err := os.OpenFile(tmp, os.O_WRONLY|os.O_CREATE|os.O_EXCL|oNoFollow, 0o644)
 		if errors.Is(err, fs.ErrExist) {
 			continue // 2^64 names: another run's, or one planted
 		}

@@ -200,7 +200,7 @@ func newRootCmd(prog string, stderr io.Writer, out *outcome) *cobra.Command {
 	fs.Var(grace, "grace", "same as --kill-after")
 	fs.BoolVarP(&f.preserveStatus, "preserve-status", "p", false, "exit with the command's status even after a timeout")
 	fs.BoolVarP(&f.foreground, "foreground", "f", false, "let COMMAND read the terminal: keep it in pgrun's session and\ngive it the terminal (its process group is still killed on timeout)")
-	fs.Var(&modeValue{&f.contain}, "contain", "how to find the whole tree: `MODE` auto (the strongest available),\ncgroup, subreaper (Linux: the group and every process that left it),\ngroup (the process group only) or pidns (Linux: a pid namespace of\nits own, which the kernel ends with pgrun)")
+	fs.Var(&modeValue{&f.contain}, "contain", containUsage)
 	fs.Var(&choiceValue{&f.guardian, "guardian", guardianModes}, "guardian", "`MODE` auto (Linux: a watcher that KILLs the tree if pgrun itself\nis killed) or off")
 	fs.Var(&orphansValue{&f.orphans}, "orphans", "`POLICY` for the rest of COMMAND's group when COMMAND exits first:\nkill it (the default), wait for it, or keep it running")
 	fs.CountVarP(&f.verbose, "verbose", "v", "report every signal sent, on stderr, what was still running\nat the deadline and how the tree was contained; twice: say the\ncontainment on every run")
@@ -314,6 +314,7 @@ func reportUsage(w io.Writer, prog string, err error) int {
 		usage *usageError
 		dur   *durationError
 		sig   *signalError
+		mean  *signalMeaningError
 		lad   *ladderError
 		orph  *choiceError
 	)
@@ -322,6 +323,8 @@ func reportUsage(w io.Writer, prog string, err error) int {
 		fmt.Fprintf(w, "%s: invalid time interval %s\n", prog, quote(dur.Text))
 	case errors.As(err, &sig):
 		fmt.Fprintf(w, "%s: %s: invalid signal\n", prog, quote(sig.Text))
+	case errors.As(err, &mean):
+		fmt.Fprintf(w, "%s: %s: %s\n", prog, quote(mean.Text), mean.Why)
 	case errors.As(err, &lad):
 		fmt.Fprintf(w, "%s: invalid signal list %s: %s\n", prog, quote(lad.Text), lad.Why)
 	case errors.As(err, &orph):

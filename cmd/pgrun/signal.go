@@ -11,6 +11,12 @@ type signalError struct{ Text string }
 
 func (e *signalError) Error() string { return e.Text + ": invalid signal" }
 
+// signalMeaningError is a valid SIGNAL that means nothing on this system
+// (see meaningless), kept as written.
+type signalMeaningError struct{ Text, Why string }
+
+func (e *signalMeaningError) Error() string { return e.Text + ": " + e.Why }
+
 // signalEntry is one name of a signal, without SIG, in upper case.
 type signalEntry struct {
 	name string

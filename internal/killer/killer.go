@@ -1,5 +1,3 @@
-//go:build unix
-
 // Package killer is pgrun's mechanism for finding, signalling and observing
 // the processes it started: how, on this operating system, a tree is reached
 // and how pgrun learns that it is gone. It decides nothing; internal/runner
@@ -14,7 +12,11 @@
 // atomic step ([Cgroup], Linux, where pgrun may manage cgroups); and, asked
 // for by name, a pid namespace of its own under pgrun's init ([Pidns],
 // Linux, as root or in a user namespace), which the kernel ends with
-// pgrun.
+// pgrun. On Windows the one mode is [Job]: the command is born in a job
+// object of its own, created suspended, assigned and resumed, which lets
+// nothing break away and which the system ends when pgrun ends; TERM and
+// INT are CTRL_BREAK_EVENT to the command's console process group, KILL is
+// TerminateJobObject (see tree_windows.go).
 //
 // # Membership
 //
@@ -63,7 +65,9 @@ import (
 // Exit is how the leader (the command pgrun forked) ended.
 type Exit struct {
 	Status syscall.WaitStatus
-	Rusage syscall.Rusage
+	// Rusage is, on Unix, the leader's rusage as wait4(2) gives it; on
+	// Windows, what the job counted of all its processes (see Usage).
+	Rusage Usage
 	// Guardian says whether a guardian watched over the tree (see
 	// Spec.Guardian): "armed", "not armed: ..." or "failed: ..."; "" for
 	// a tree without one.

@@ -18,9 +18,12 @@ const (
 	// of its own, which the kernel ends when pgrun dies (Linux). Auto
 	// never picks it: the command sees other pids and a /proc of its own.
 	Pidns
+	// Job runs the command in a job object of its own, which the system
+	// ends with pgrun (Windows, where it is the only mode).
+	Job
 )
 
-var modeNames = [...]string{Auto: "auto", Group: "group", Subreaper: "subreaper", Cgroup: "cgroup", Pidns: "pidns"}
+var modeNames = [...]string{Auto: "auto", Group: "group", Subreaper: "subreaper", Cgroup: "cgroup", Pidns: "pidns", Job: "job"}
 
 // String returns the mode's name as the command line spells it.
 func (m Mode) String() string {
@@ -30,18 +33,19 @@ func (m Mode) String() string {
 	return fmt.Sprintf("Mode(%d)", m)
 }
 
-// ParseMode returns the mode that s names ("" is Auto).
+// ParseMode returns the mode of Modes that s names ("" is Auto).
 func ParseMode(s string) (Mode, error) {
 	if s == "" {
 		return Auto, nil
 	}
-	for m, name := range modeNames {
-		if name == s {
-			return Mode(m), nil
+	for _, m := range Modes() {
+		if m.String() == s {
+			return m, nil
 		}
 	}
 	return 0, fmt.Errorf("unknown containment %q", s)
 }
 
-// Modes lists every mode, in the order a user is offered them.
-func Modes() []Mode { return []Mode{Auto, Cgroup, Subreaper, Group, Pidns} }
+// Modes lists every mode of this kind of system, in the order a user is
+// offered them.
+func Modes() []Mode { return modesHere }

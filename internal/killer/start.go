@@ -1,11 +1,6 @@
-//go:build unix
-
 package killer
 
-import (
-	"errors"
-	"syscall"
-)
+import "errors"
 
 // Spec says how the command is contained. The zero value asks for the
 // strongest containment available.
@@ -20,6 +15,11 @@ type Spec struct {
 	// Command.Terminal). A command in a pid namespace cannot be: Prepare
 	// fails.
 	Foreground bool
+
+	// Keep lets the processes left in the tree outlive pgrun once Release
+	// has been called (--orphans keep). It matters only on Windows, where
+	// the job would end them with pgrun; on Unix nothing ends them.
+	Keep bool
 
 	// Guardian arms a guardian (Linux): a process of its own that KILLs
 	// the tree if pgrun dies without releasing it (SIGKILL, the OOM
@@ -94,9 +94,9 @@ func Prepare(spec Spec) (*Containment, error) {
 		c.discard()
 		return nil, err
 	}
-	if c.mode == Pidns && spec.Foreground {
+	if err := c.refuse(spec); err != nil {
 		c.discard()
-		return nil, errors.New("a command in a pid namespace cannot have the terminal's foreground (--foreground)")
+		return nil, err
 	}
 	// Who pgrun's children are before the command exists: none of them,
 	// nor what they start, is ever the tree's.
@@ -133,58 +133,9 @@ func (p *Containment) Start(cmd Command) (Tree, Info, error) {
 		return nil, Info{}, errors.New("killer: containment already used")
 	}
 	p.done = true
-	c, spec, k := p.c, p.spec, p.k
 	if len(cmd.Args) == 0 {
-		c.discard()
+		p.c.discard()
 		return nil, Info{}, errors.New("killer: no command given")
 	}
-	path, err := lookPath(cmd.Args[0])
-	if err != nil {
-		c.discard()
-		return nil, Info{}, &ExecError{Name: cmd.Args[0], Err: err}
-	}
-	for {
-		attr := &syscall.SysProcAttr{}
-		via, err := c.apply(attr)
-		if err != nil {
-			return nil, Info{}, err
-		}
-		cookie := treeCookie(spec, c, k)
-		pid, pidfd, err := launch(path, cmd, attr, via, cookie, spec.Foreground)
-		if err != nil {
-			var clone *cloneError
-			switch {
-			case c.mode == Pidns:
-				return nil, Info{}, c.failed(err)
-			case c.mode == Cgroup && errors.As(err, &clone):
-				if ferr := c.fallback("starting in the cgroup failed: " + clone.Err.Error()); ferr != nil {
-					return nil, Info{}, ferr
-				}
-				continue
-			}
-			c.discard()
-			return nil, Info{}, err
-		}
-		tree, err := c.tree(pid, pidfd, k, spec.Foreground, cookie)
-		if errors.Is(err, errKilledAtBirth) {
-			if ferr := c.fallback(err.Error()); ferr != nil {
-				return nil, Info{}, ferr
-			}
-			continue
-		}
-		var execErr *ExecError
-		if errors.As(err, &execErr) {
-			execErr.Name = cmd.Args[0]
-		}
-		if err != nil {
-			return nil, Info{}, err
-		}
-		tree, watch := guard(tree, spec, c, pid, pidfd, cookie)
-		return tree, Info{Pid: pid, Mode: c.mode, Why: c.why, Limits: k.limits(c), Guardian: watch}, nil
-	}
+	return p.start(cmd)
 }
-
-// errKilledAtBirth reports that the kernel killed the command as it was
-// cloned into its cgroup (a kernel bug: see containment.tree). Nothing
-// ran.
-var errKilledAtBirth = errors.New("the command was killed as it was cloned into its cgroup")

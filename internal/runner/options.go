@@ -1,15 +1,14 @@
-//go:build unix
-
 // Package runner runs one command under a deadline and decides what to
 // signal, when: the deadline, the grace period before KILL, relaying the
 // signals pgrun receives, what happens to processes the command leaves
 // behind, and how the outcome maps to an exit status.
 //
-// It is Unix only. The command runs in a new session (or, with
-// [Options.Foreground], a new process group of pgrun's session), with pgrun's
-// own standard streams and environment. "The group" below is the tree that
-// internal/killer reaches: on Linux the process group and every descendant
-// that left it.
+// On Unix the command runs in a new session (or, with
+// [Options.Foreground], a new process group of pgrun's session); on Windows
+// in a job object of its own and a new console process group. It gets
+// pgrun's own standard streams and environment. "The group" below is the
+// tree that internal/killer reaches: on Linux the process group and every
+// descendant that left it, on Windows the job.
 //
 // Run never prints and never exits: it reports [Event]s and returns a
 // [Result] that says how pgrun should end.
@@ -18,6 +17,7 @@ package runner
 import (
 	"errors"
 	"fmt"
+	"io/fs"
 	"syscall"
 	"time"
 
@@ -160,9 +160,11 @@ type Event struct {
 
 // Result says how the run ended and how pgrun should end.
 type Result struct {
-	// Status and Rusage are the command's own, as wait4(2) reported them.
+	// Status is the command's own, as wait4(2) reported it (on Windows,
+	// its exit code); Rusage is killer.Exit.Rusage: the command's own on
+	// Unix, its whole job's on Windows.
 	Status syscall.WaitStatus
-	Rusage syscall.Rusage
+	Rusage killer.Usage
 
 	// TimedOut is set once the deadline passed (or pgrun received ALRM)
 	// before the group was gone.
@@ -204,7 +206,7 @@ func ExitCode(err error) int {
 	switch {
 	case !errors.As(err, &execErr):
 		return ExitCanceled
-	case errors.Is(execErr.Err, syscall.ENOENT):
+	case errors.Is(execErr.Err, fs.ErrNotExist): // ENOENT; on Windows, not found by the lookup too
 		return ExitEnoent
 	}
 	return ExitCannotInvoke

@@ -1,5 +1,3 @@
-//go:build unix
-
 package runner
 
 import (
@@ -129,22 +127,11 @@ func (s *supervisor) settle() (bool, error) {
 	return false, nil
 }
 
+// handle acts on a signal pgrun received: what the system's own signals
+// mean (handleHere), else it is relayed to the tree.
 func (s *supervisor) handle(sig syscall.Signal) error {
-	switch sig {
-	case syscall.SIGCHLD:
-		if s.term.held && commandStopped(s.pid) {
-			return s.stopWithCommand()
-		}
-		return s.reap()
-	case syscall.SIGALRM:
-		return s.expire()
-	case syscall.SIGPIPE, syscall.SIGTTIN, syscall.SIGTTOU:
-		return nil
-	case syscall.SIGWINCH, syscall.SIGCONT:
-		_, err := s.tree.Signal(sig)
+	if handled, err := s.handleHere(sig); handled {
 		return err
-	case syscall.SIGTSTP:
-		return s.suspend()
 	}
 	if s.grace != nil && !s.escalated && (sig == syscall.SIGINT || sig == syscall.SIGTERM) {
 		return s.escalate() // asked twice: do not make the caller wait
@@ -156,19 +143,6 @@ func (s *supervisor) handle(sig syscall.Signal) error {
 		s.killIn(s.opts.Grace)
 	}
 	return nil
-}
-
-// ends reports whether a relayed sig is meant to end the command, and so
-// starts the grace period, after which KILL follows. USR1 and USR2, the
-// real-time signals and those of profilers and I/O readiness are messages
-// that programs handle and go on (a stack dump, a log reopened): relayed,
-// they start no grace period.
-func ends(sig syscall.Signal) bool {
-	switch sig {
-	case syscall.SIGUSR1, syscall.SIGUSR2, syscall.SIGPROF, syscall.SIGVTALRM, syscall.SIGIO:
-		return false
-	}
-	return !realtime(sig)
 }
 
 func (s *supervisor) reap() error {
@@ -243,45 +217,14 @@ func (s *supervisor) escalateWith(why Reason) error {
 	return s.send(syscall.SIGKILL, why)
 }
 
-// suspend stops the command's group and then pgrun itself, as Ctrl-Z would
-// stop a job. The command runs in another session, where a terminal's TSTP
-// would be discarded (its group is orphaned), so it gets STOP. The CONT
-// that resumes pgrun is relayed like any other.
-func (s *supervisor) suspend() error {
-	if _, err := s.tree.Signal(syscall.SIGSTOP); err != nil {
-		return err
-	}
-	return syscall.Kill(os.Getpid(), syscall.SIGSTOP)
-}
-
-// stopWithCommand follows a command that was stopped at the terminal its
-// group owns (Ctrl-Z): pgrun gives the terminal back and stops too, so the
-// shell sees its job stopped; once continued in the foreground it hands the
-// terminal to the command's group again and continues it.
-func (s *supervisor) stopWithCommand() error {
-	s.term.restore(s.sigs)
-	if err := syscall.Kill(os.Getpid(), syscall.SIGSTOP); err != nil {
-		return err
-	}
-	s.term.handBack(s.pid, s.sigs)
-	if _, err := s.tree.Signal(syscall.SIGCONT); err != nil {
-		return err
-	}
-	return s.reap()
-}
-
-// send signals the group and follows up with CONT so that stopped members
-// act on the signal. Arming KILL is the caller's to decide.
+// send signals the group and follows up (see followUp) so that stopped
+// members act on the signal. Arming KILL is the caller's to decide.
 func (s *supervisor) send(sig syscall.Signal, why Reason) error {
 	ev := Event{At: time.Now(), Signal: sig, Reason: why, Leftovers: s.exited}
 	if s.opts.Snapshots {
 		ev.Tree = s.tree.Processes()
 	}
-	var then []syscall.Signal
-	if sig != syscall.SIGKILL && sig != syscall.SIGCONT {
-		then = []syscall.Signal{syscall.SIGCONT}
-	}
-	reached, err := s.tree.Signal(sig, then...)
+	reached, err := s.tree.Signal(sig, followUp(sig)...)
 	if err != nil {
 		return err
 	}

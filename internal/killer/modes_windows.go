@@ -1,0 +1,4 @@
+package killer
+
+// modesHere are Windows's: its job object, which Auto picks.
+var modesHere = []Mode{Auto, Job}
