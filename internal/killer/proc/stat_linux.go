@@ -82,21 +82,29 @@ func readStatAt(dirfd int, path string, buf []byte) (Stat, error) {
 }
 
 // ReadAt reads the whole of a small file at path, relative to dirfd, into
-// buf, and returns what it read.
+// buf, and returns what it read. It reads until the end: a /proc file
+// made of records (a children file) gives at most a page per read.
 func ReadAt(dirfd int, path string, buf []byte) ([]byte, error) {
 	fd, err := unix.Openat(dirfd, path, unix.O_RDONLY|unix.O_CLOEXEC, 0)
 	if err != nil {
 		return nil, &os.PathError{Op: "open", Path: path, Err: err}
 	}
-	n, err := unix.Read(fd, buf)
-	unix.Close(fd)
-	if err != nil {
-		return nil, &os.PathError{Op: "read", Path: path, Err: err}
+	defer unix.Close(fd)
+	n := 0
+	for {
+		m, err := unix.Read(fd, buf[n:])
+		switch {
+		case err == unix.EINTR:
+			continue
+		case err != nil:
+			return nil, &os.PathError{Op: "read", Path: path, Err: err}
+		case m == 0:
+			return buf[:n], nil
+		}
+		if n += m; n == len(buf) {
+			return nil, fmt.Errorf("%s: longer than %d bytes", path, len(buf))
+		}
 	}
-	if n == len(buf) {
-		return nil, fmt.Errorf("%s: longer than %d bytes", path, len(buf))
-	}
-	return buf[:n], nil
 }
 
 // Entry is one process as a pass over /proc saw it.
