@@ -30,6 +30,7 @@ func TestMain(m *testing.M) {
 		"pgrun": func() {
 			if os.Getenv("PGRUN_TEST_VARIANT") == "pinned" {
 				killer.DisablePidfdGroups()
+				guardian.SetPassesOnly(true)
 				os.Args = append([]string{os.Args[0], "--contain=subreaper"}, os.Args[1:]...)
 			}
 			// A script that must kill pgrun before its guardian is armed

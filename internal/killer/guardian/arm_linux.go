@@ -23,6 +23,14 @@ var delay = Delay
 // guardian is armed.
 func SetDelay(d time.Duration) { delay = d }
 
+// passesOnly is SetPassesOnly's.
+var passesOnly bool
+
+// SetPassesOnly makes every later guardian sweep by passes over /proc
+// alone, as it does where it cannot tell who adopted pgrun's children
+// (see Spec.Passes). It exists so that tests cover that way too.
+func SetPassesOnly(on bool) { passesOnly = on }
+
 // ArmedAfter is how long after the start a guardian armed now is.
 func ArmedAfter() time.Duration { return delay }
 
@@ -80,6 +88,7 @@ func Armed() bool { return guarding.Load() != nil }
 func Arm(spec Spec, pidfd int, cg *cgroupfs.Cgroup) *Guardian {
 	g := &Guardian{spec: spec, pidfd: pidfd, cgfd: -1, lifeline: -1, done: make(chan struct{})}
 	g.spec.Pidfd = pidfd >= 0
+	g.spec.Passes = g.spec.Sweep && passesOnly
 	if cg != nil {
 		g.spec.Cgroup, g.cgfd = cg.Dir, cg.Fd()
 	}

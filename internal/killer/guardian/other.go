@@ -10,3 +10,6 @@ func Main(args []string) int { return 2 }
 
 // SetDelay does nothing: there is no guardian on this system.
 func SetDelay(d time.Duration) {}
+
+// SetPassesOnly does nothing: there is no guardian on this system.
+func SetPassesOnly(bool) {}

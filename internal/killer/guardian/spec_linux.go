@@ -38,6 +38,9 @@ type Spec struct {
 	Sweep bool
 	// Pidfd says that the guardian holds the command's pidfd.
 	Pidfd bool
+	// Passes makes the sweep pass over /proc even where it could start
+	// from the process that adopted pgrun's children (tests).
+	Passes bool
 }
 
 // args encodes s as the guardian's argv, its name first.
@@ -48,6 +51,9 @@ func (s Spec) args() []string {
 	}
 	if s.Pidfd {
 		args = append(args, "-pidfd")
+	}
+	if s.Passes {
+		args = append(args, "-passes")
 	}
 	if s.Foreground {
 		args = append(args, "-fg")
@@ -88,6 +94,8 @@ func parseSpec(args []string) (Spec, error) {
 			s.Sweep = true
 		case "-pidfd":
 			s.Pidfd = true
+		case "-passes":
+			s.Passes = true
 		case "-fg":
 			s.Foreground = true
 		case "-cookie":
