@@ -154,11 +154,37 @@ func run(runs int, others []int, pgrunPath string) error {
 			return teardown(tmp, p, tc.n, tc.trap, tc.grace)
 		}))
 	}
-	// 4 and 5. pgrun's own CPU time while a 5 s command runs, and its RSS.
-	t.row("CPU time (user+sys) while `X 10 sleep 5` runs", measureEach(peers, 3, func(p peer) (time.Duration, error) {
-		ru, err := usage(p.argv("10", "0", sleepCmd, "5"))
-		return time.Duration(syscall.TimevalToNsec(ru.Utime) + syscall.TimevalToNsec(ru.Stime)), err
-	}))
+	// 4. The wrapper's own CPU while a command sleeps: its rusage, which
+	// counts what it waited for (the command; pgrun's guardian), less the
+	// bare command's, median against median.
+	cpu := measureEach(append(peers, bare), 20, func(p peer) (time.Duration, error) {
+		ru, err := usage(p.argv("10", "0", sleepCmd, "0.3"))
+		if err != nil {
+			return 0, err
+		}
+		return time.Duration(syscall.TimevalToNsec(ru.Utime) + syscall.TimevalToNsec(ru.Stime)), nil
+	})
+	if b := cpu[bare.name]; b.ok {
+		for name, r := range cpu {
+			if r.ok && name != bare.name {
+				r.median -= b.median
+				cpu[name] = r
+			}
+		}
+	}
+	t.row("own CPU (user+sys, less the bare command's) while `X 10 sleep 0.3` runs", cpu)
+	// 5. Instructions, which hold on a busy machine where times do not.
+	if counter, err := instructionCounter(); err != nil {
+		fmt.Fprintln(os.Stderr, "bench: no instruction counts:", err)
+	} else {
+		t.countRow(fmt.Sprintf("instructions of `X 10 true` (%s)", counter.name), peers, func(p peer) (int64, error) {
+			return counter.count(p.argv("10", "0", trueCmd))
+		}, fmtCount)
+		t.countRow(fmt.Sprintf("instructions of `X 0.2 sleep 5` (%s)", counter.name), peers, func(p peer) (int64, error) {
+			return counter.count(p.argv("0.2", "0", sleepCmd, "5"))
+		}, fmtCount)
+	}
+	// 6. Peak RSS.
 	t.rssRow("peak RSS (KiB) while `X 10 sleep 1` runs", peers, func(p peer) (int64, error) {
 		return peakRSS(p.argv("10", "0", sleepCmd, "1"))
 	})

@@ -37,6 +37,12 @@ func (t *table) row(what string, res map[string]result) {
 }
 
 func (t *table) rssRow(what string, peers []peer, f func(peer) (int64, error)) {
+	t.countRow(what, peers, f, func(v int64) string { return fmt.Sprint(v) })
+}
+
+// countRow is a row of counts (KiB, instructions), one measure per peer,
+// shown by format.
+func (t *table) countRow(what string, peers []peer, f func(peer) (int64, error), format func(int64) string) {
 	r := row{what: what, cells: map[string]string{}, ratio: "–"}
 	vals := map[string]int64{}
 	for _, p := range peers {
@@ -46,7 +52,7 @@ func (t *table) rssRow(what string, peers []peer, f func(peer) (int64, error)) {
 			continue
 		}
 		vals[p.name] = v
-		r.cells[p.name] = fmt.Sprint(v)
+		r.cells[p.name] = format(v)
 	}
 	if p, g := vals["pgrun"], vals["GNU timeout"]; p > 0 && g > 0 {
 		r.ratio = fmt.Sprintf("%.2f×", float64(p)/float64(g))
@@ -75,6 +81,9 @@ func (t *table) print(w io.Writer, peers []peer, bare peer) {
 	}
 	fmt.Fprintf(w, "\n%s/%s, %d CPUs, %s\n", runtime.GOOS, runtime.GOARCH, runtime.NumCPU(), time.Now().UTC().Format("2006-01-02"))
 }
+
+// fmtCount shows an instruction count in millions.
+func fmtCount(n int64) string { return fmt.Sprintf("%.2f M", float64(n)/1e6) }
 
 func fmtDuration(d time.Duration) string {
 	switch {
