@@ -24,6 +24,11 @@ type containment struct {
 // available). It fails only when a mode that is not available was asked
 // for by name.
 func contain(mode Mode) (*containment, error) {
+	// What the start would learn of /proc and pidfds once the command has
+	// been forked is learnt now, while pgrun waits for the routing of its
+	// signals anyway.
+	proc.Look()
+	proc.Pidfds()
 	switch mode {
 	case Group:
 		return &containment{mode: Group, why: "asked for", named: true}, nil
@@ -130,5 +135,13 @@ func (c *containment) discard() {
 	}
 	if c.ns != nil {
 		c.ns.discard()
+	}
+}
+
+// started does, once the command runs, what need not come before it: the
+// removal of stale cgroups beside the run's, while the command executes.
+func (c *containment) started() {
+	if c.cg != nil {
+		c.cg.RemoveStale()
 	}
 }

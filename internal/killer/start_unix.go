@@ -61,6 +61,7 @@ func (p *Containment) start(cmd Command) (Tree, Info, error) {
 			return nil, Info{}, err
 		}
 		tree, watch := guard(tree, spec, c, pid, pidfd, cookie)
+		c.started()
 		return tree, Info{Pid: pid, Mode: c.mode, Why: c.why, Limits: k.limits(c), Guardian: watch}, nil
 	}
 }

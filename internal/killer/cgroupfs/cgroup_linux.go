@@ -57,7 +57,6 @@ func New(forced bool) (*Cgroup, error) {
 	if !forced && !mayManage(parent) {
 		return nil, fmt.Errorf("%s is managed by systemd and not delegated", parent)
 	}
-	removeStale(parent)
 	// The pid is for people reading the hierarchy; the random part makes
 	// the name unique across pid namespaces.
 	for try := 0; ; try++ {
@@ -68,6 +67,12 @@ func New(forced bool) (*Cgroup, error) {
 		}
 	}
 }
+
+// RemoveStale removes the cgroups beside c that pgruns killed with
+// SIGKILL (and no guardian) left behind (see removeIfStale). It need not
+// come before anything: pgrun calls it once the command has started,
+// while the command executes.
+func (c *Cgroup) RemoveStale() { removeStale(filepath.Dir(c.Dir)) }
 
 // errTaken reports that a new cgroup's name was taken, or that the new
 // directory was locked, removed or replaced before pgrun could lock it
@@ -153,7 +158,13 @@ func (c *Cgroup) Kill() error {
 // it must be empty (zombies do not count). The lock goes last, so that no
 // sweep races the removal.
 func (c *Cgroup) Remove() error {
-	err := removeTree(c.Dir)
+	// Most often it holds no cgroup: one rmdir, without reading it.
+	err := unix.Rmdir(c.Dir)
+	if err != nil && err != unix.ENOENT {
+		err = removeTree(c.Dir)
+	} else {
+		err = nil
+	}
 	if c.fd >= 0 {
 		unix.Close(c.fd)
 		c.fd = -1
