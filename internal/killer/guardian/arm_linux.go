@@ -168,14 +168,23 @@ func (g *Guardian) Stop() {
 	g.mu.Unlock()
 }
 
-// Dismiss, after Stop, tells the guardian that pgrun ends as planned and
+// Dismiss, after Stop, ends the guardian, as pgrun ends as planned, and
 // reaps it. It reports whether one was armed, or why it failed.
+//
+// The guardian is KILLed: it acts only once its lifeline breaks, which
+// cannot happen while pgrun lives, so it has nothing to finish, and a KILL
+// spares it waking up and exiting as a Go program does (measured: about
+// 0.4 ms of wall time at the end of every run that armed one, and its CPU).
+// It is pgrun's unreaped child: its number names no other process. Should
+// the KILL fail, the lifeline's byte dismisses it.
 func (g *Guardian) Dismiss() (armed bool, err error) {
 	g.mu.Lock()
 	pid, lifeline, err := g.pid, g.lifeline, g.err
 	g.mu.Unlock()
 	if pid != 0 {
-		unix.Write(lifeline, []byte{'d'}) // EPIPE if it died: then there is only a zombie to reap
+		if unix.Kill(pid, unix.SIGKILL) != nil {
+			unix.Write(lifeline, []byte{'d'}) // EPIPE if it died: then there is only a zombie to reap
+		}
 		unix.Close(lifeline)
 		werr := reap(pid)
 		g.mu.Lock()
