@@ -11,5 +11,8 @@ func Main(args []string) int { return 2 }
 // SetDelay does nothing: there is no guardian on this system.
 func SetDelay(d time.Duration) {}
 
+// SetWatcher does nothing: there is no guardian on this system.
+func SetWatcher(bool) {}
+
 // SetPassesOnly does nothing: there is no guardian on this system.
 func SetPassesOnly(bool) {}

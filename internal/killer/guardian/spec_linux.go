@@ -11,6 +11,8 @@ const (
 	lifelineFd = 3 // read end: one byte means dismissed, end of file that pgrun died
 	pidfdFd    = 4 // the command's pidfd, with Spec.Pidfd
 	cgroupFd   = 5 // the cgroup's directory, locked, with Spec.Cgroup
+	exeFd      = 6 // pgrun's executable (O_PATH), with Spec.Watched
+	pgrunFd    = 7 // pgrun's pidfd, taken while it lived, with Spec.Watched
 )
 
 // Spec says what a guardian watches over: how it finds the tree of a pgrun
@@ -41,6 +43,9 @@ type Spec struct {
 	// Passes makes the sweep pass over /proc even where it could start
 	// from the process that adopted pgrun's children (tests).
 	Passes bool
+	// Watched says that the watcher started this guardian once pgrun
+	// had died (see watcher_linux.go): pgrun's pidfd is pgrunFd.
+	Watched bool
 }
 
 // args encodes s as the guardian's argv, its name first.
@@ -54,6 +59,9 @@ func (s Spec) args() []string {
 	}
 	if s.Passes {
 		args = append(args, "-passes")
+	}
+	if s.Watched {
+		args = append(args, "-watched")
 	}
 	if s.Foreground {
 		args = append(args, "-fg")
@@ -96,6 +104,8 @@ func parseSpec(args []string) (Spec, error) {
 			s.Pidfd = true
 		case "-passes":
 			s.Passes = true
+		case "-watched":
+			s.Watched = true
 		case "-fg":
 			s.Foreground = true
 		case "-cookie":

@@ -14,6 +14,7 @@ func TestSpecRoundTrip(t *testing.T) {
 		{Leader: 42, Start: 123456789, Foreground: true, Pidfd: true},
 		{Leader: 7, Cookie: "PGRUN_TREE_0123456789abcdef=1", Sweep: true},
 		{Leader: 7, Sweep: true, Passes: true},
+		{Leader: 7, Pidfd: true, Watched: true},
 		{Leader: 7, Start: 1, Cgroup: "/sys/fs/cgroup/pgrun-7-0000abcd", Pidfd: true},
 	} {
 		args := s.args()

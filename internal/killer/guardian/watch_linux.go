@@ -23,15 +23,22 @@ import (
 // streams, ignoring the signals a terminal or a closed pipe would send.
 // While pgrun lives it makes no system call at all.
 func Main(args []string) int {
-	closeInherited(cgroupFd + 1)
+	spec, err := parseSpec(args)
+	if err == nil && spec.Watched {
+		closeInherited(pgrunFd + 1)
+	} else {
+		closeInherited(cgroupFd + 1)
+	}
 	signal.Ignore(syscall.SIGINT, syscall.SIGHUP, syscall.SIGQUIT, syscall.SIGPIPE,
 		syscall.SIGTTIN, syscall.SIGTTOU, syscall.SIGTSTP)
-	spec, err := parseSpec(args)
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "pgrun guardian:", err)
 		return 2
 	}
-	parent := watchParent()
+	parent := pgrunFd // the watcher's: pgrun died before this started
+	if !spec.Watched {
+		parent = watchParent()
+	}
 	var b [1]byte
 	if n, err := proc.ReadFd(lifelineFd, b[:]); err == nil && n == 1 {
 		return 0 // dismissed: pgrun ends as planned
