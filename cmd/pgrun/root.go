@@ -241,9 +241,6 @@ func optionsHelp(fs *pflag.FlagSet) string {
 // run is pgrun: it parses argv, runs the command and returns the exit code,
 // or dies of the signal the command died of.
 func run(argv []string) int {
-	// The signals' routing takes longer than reading the command line:
-	// it goes on meanwhile.
-	runner.Listen()
 	// Every line pgrun writes goes through stderr's queue (see diagWriter):
 	// no write can hold up a signal. The queue gets outputWait to drain
 	// before pgrun ends.

@@ -74,14 +74,6 @@ func Run(opts Options) (Result, error) {
 	return res, err
 }
 
-// Listen starts routing the signals that Run handles, in the background,
-// and returns at once: a caller with work to do before Run (reading its
-// command line) calls it first, and Run, which waits for the routing
-// before it starts the command, waits less. A signal that arrives from
-// then on is Run's to act on once the command has started. Calling it is
-// never needed: Run does.
-func Listen() { watchSignals() }
-
 // drain drops the signals that arrived for a run that is over, so that the
 // next Run in the process does not act on them.
 func drain(ch chan os.Signal) {
