@@ -32,6 +32,13 @@ func init() {
 	runtime.LockOSThread()
 }
 
+// oneProcessor gives the Go runtime one processor: pgrun's work (and its
+// helpers') is a sequence of waits, and a second P only kept threads
+// spinning for work between them. Measured (interleaved, 150-400 runs):
+// pgrun's CPU 0.5-1 ms less per run, its wall time a little less. The
+// command's environment keeps whatever GOMAXPROCS it had.
+func oneProcessor() { runtime.GOMAXPROCS(1) }
+
 // helpers are the programs pgrun becomes when it executes itself again,
 // chosen by argv[0] before anything reads the command line: names no user
 // types, never subcommands (as moby's reexec does it). Each runs on the
@@ -42,6 +49,7 @@ var helpers = map[string]func(args []string) int{
 }
 
 func main() {
+	oneProcessor()
 	if len(os.Args) > 0 {
 		if helper := helpers[filepath.Base(os.Args[0])]; helper != nil {
 			os.Exit(helper(os.Args[1:]))

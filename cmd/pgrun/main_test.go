@@ -28,6 +28,7 @@ var platformCmds = map[string]func(){}
 func TestMain(m *testing.M) {
 	cmds := map[string]func(){
 		"pgrun": func() {
+			oneProcessor()
 			if os.Getenv("PGRUN_TEST_VARIANT") == "pinned" {
 				killer.DisablePidfdGroups()
 				guardian.SetPassesOnly(true)
