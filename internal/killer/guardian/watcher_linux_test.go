@@ -52,9 +52,9 @@ func TestWatcherImage(t *testing.T) {
 }
 
 // startWatcher executes the watcher as pgrun does, with the lifeline's
-// read end as fd 3, exe as fd 6, an extra file as fd 8 (which it must
-// close), and argv.
-func startWatcher(t *testing.T, exe string, argv []string, env []string) (pid, lifeline int) {
+// read end as fd 3, the directory cg (/dev/null if "") as fd 5, exe as fd
+// 6, an extra file as fd 8 (which it must close), and argv.
+func startWatcher(t *testing.T, exe, cg string, argv []string, env []string) (pid, lifeline int) {
 	t.Helper()
 	path := watcherPath()
 	if path == "" {
@@ -76,7 +76,16 @@ func startWatcher(t *testing.T, exe string, argv []string, env []string) (pid, l
 	}
 	defer extra.Close()
 	null := extra.Fd()
-	files := []uintptr{null, null, null, uintptr(p[0]), null, null, uintptr(exefd), null, null}
+	cgfd := null
+	if cg != "" {
+		d, err := os.Open(cg)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer d.Close()
+		cgfd = d.Fd()
+	}
+	files := []uintptr{null, null, null, uintptr(p[0]), null, cgfd, uintptr(exefd), null, null}
 	pid, err = syscall.ForkExec(path, argv, &syscall.ProcAttr{Env: env, Files: files, Sys: &syscall.SysProcAttr{Setsid: true}})
 	if err != nil {
 		unix.Close(p[1])
@@ -98,7 +107,7 @@ func waitExit(t *testing.T, pid int) int {
 // Dismissed, the watcher exits 0; until then it has one thread, ignores
 // what a terminal would send, and holds nothing from fd 8 up.
 func TestWatcherDismissed(t *testing.T) {
-	pid, lifeline := startWatcher(t, "/bin/sh", []string{Name}, nil)
+	pid, lifeline := startWatcher(t, "/bin/sh", "", []string{Name}, nil)
 	// Until it blocks in read, its state may still change.
 	deadline := time.Now().Add(10 * time.Second)
 	var status string
@@ -138,13 +147,18 @@ func TestWatcherDismissed(t *testing.T) {
 	}
 }
 
-// When pgrun dies (the lifeline's end of file), the watcher executes fd 6
-// with its own argv and environment: here a shell that says so (its $0 is
-// the argument after its script; that the guardian proper gets its name
-// as argv[0] the guardian scripts show).
+// When pgrun dies (the lifeline's end of file), the watcher writes 1 to
+// cgroup.kill in fd 5 (here a directory that stands in for the run's
+// cgroup), then executes fd 6 with its own argv and environment: here a
+// shell that says so (its $0 is the argument after its script; that the
+// guardian proper gets its name as argv[0] the guardian scripts show).
 func TestWatcherExecutes(t *testing.T) {
-	out := filepath.Join(t.TempDir(), "out")
-	pid, lifeline := startWatcher(t, "/bin/sh", []string{Name, "-c", `echo "$0 $OUT" > "$OUT"`, "zero"}, []string{"OUT=" + out})
+	dir := t.TempDir()
+	out, kill := filepath.Join(dir, "out"), filepath.Join(dir, "cgroup.kill")
+	if err := os.WriteFile(kill, nil, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	pid, lifeline := startWatcher(t, "/bin/sh", dir, []string{Name, "-c", `echo "$0 $OUT" > "$OUT"`, "zero"}, []string{"OUT=" + out})
 	unix.Close(lifeline)
 	if code := waitExit(t, pid); code != 0 {
 		t.Fatalf("the watcher's successor exited %d", code)
@@ -155,5 +169,8 @@ func TestWatcherExecutes(t *testing.T) {
 	}
 	if want := "zero " + out + "\n"; string(b) != want {
 		t.Errorf("the successor said %q; want %q", b, want)
+	}
+	if b, _ := os.ReadFile(kill); string(b) != "1" {
+		t.Errorf("cgroup.kill holds %q; want \"1\"", b)
 	}
 }

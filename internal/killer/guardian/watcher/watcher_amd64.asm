@@ -7,7 +7,8 @@
 # It ignores the signals a terminal or a closed pipe would send, closes
 # what it inherited from 8 up (close_range, Linux 5.9), and blocks in
 # read(3). A byte: it exits 0 (pgrun KILLs it first, in fact). End of file
-# or an error: pgrun is gone, and it executes fd 6 with its own argv and
+# or an error: pgrun is gone; it writes 1 to cgroup.kill in fd 5 (the
+# run's cgroup in cgroup mode) and executes fd 6 with its own argv and
 # environment (execveat AT_EMPTY_PATH), which makes it the guardian
 # proper, pgrun-guardian by argv[0], in the same process; exit 127 if it
 # cannot. No libc, no stack frame: system calls only.
@@ -46,7 +47,22 @@ _start:
 	je	3b
 	cmp	$1, %rax
 	je	4f
-	mov	$322, %eax		# execveat(6, "", argv, envp, AT_EMPTY_PATH)
+	# In cgroup mode fd 5 is the run's cgroup: KILL it at once, before
+	# the guardian proper starts (elsewhere fd 5 is /dev/null, and the
+	# open fails). openat(5, "cgroup.kill", O_WRONLY|O_CLOEXEC)
+	mov	$257, %eax
+	mov	$5, %edi
+	lea	killfile(%rip), %rsi
+	mov	$0x80001, %edx
+	syscall
+	test	%rax, %rax
+	js	6f
+	mov	%eax, %edi		# write(fd, "1", 1)
+	mov	$1, %eax
+	lea	one(%rip), %rsi
+	mov	$1, %edx
+	syscall
+6:	mov	$322, %eax		# execveat(6, "", argv, envp, AT_EMPTY_PATH)
 	mov	$6, %edi
 	lea	empty(%rip), %rsi
 	lea	8(%rsp), %rdx
@@ -61,3 +77,5 @@ _start:
 	syscall
 sigs:	.byte	1, 2, 3, 13, 20, 21, 22, 0	# HUP INT QUIT PIPE TSTP TTIN TTOU
 empty:	.byte	0
+killfile:	.asciz	"cgroup.kill"
+one:	.ascii	"1"
