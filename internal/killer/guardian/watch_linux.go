@@ -217,9 +217,11 @@ func (s Spec) sweepAll() {
 	}
 }
 
-// maxHeld bounds the pidfds a pass of sweepFrom holds before it KILLs
-// them: a tree larger than that loses, for its later processes, the proof
-// of a live parent (they are found by the others, in the next pass).
+// maxHeld bounds the pidfds a pass of sweepFrom holds: a pass that
+// reaches it takes no more, KILLs what it holds and makes another, in
+// which the rest of a larger tree has lost the proof of its KILLed
+// parents (it is found by the others). Every pidfd a check relies on
+// stays open until its pass ends.
 const maxHeld = 512
 
 // sweepFrom is sweep from the children of adopter, pass after pass. It
@@ -258,6 +260,10 @@ func (s Spec) sweepFrom(adopter int) bool {
 		case !w.member(pid, st):
 			return
 		}
+		if len(held) == maxHeld {
+			w.found = true // another pass
+			return
+		}
 		fd, ok := w.take(pid, st, is)
 		if !ok {
 			// One that has just died (the command, of its parent's
@@ -268,9 +274,6 @@ func (s Spec) sweepFrom(adopter int) bool {
 				w.found = true
 			}
 			return
-		}
-		if len(held) == maxHeld {
-			flush()
 		}
 		held = append(held, fd)
 		kids, err := proc.ChildrenOf(pid, buf)
