@@ -9,7 +9,7 @@ import (
 	"golang.org/x/sys/unix"
 )
 
-// The watcher is a small program (watcher/watcher_amd64.asm, 584 bytes)
+// The watcher is a small program (watcher/watcher_amd64.asm, under 1 KiB)
 // that stands in for the guardian while pgrun lives: it blocks on the
 // lifeline and, only if pgrun dies, executes pgrun's executable in its
 // place, which makes it the guardian proper in the same process. A Go

@@ -9,7 +9,8 @@
 # read(3). A byte: it exits 0 (pgrun KILLs it first, in fact). End of file
 # or an error: pgrun is gone; it writes 1 to cgroup.kill in fd 5 (the
 # run's cgroup in cgroup mode) and executes fd 6 with its own argv and
-# environment (execveat AT_EMPTY_PATH), which makes it the guardian
+# environment (execveat AT_EMPTY_PATH, else execve of /proc/self/fd/6),
+# which makes it the guardian
 # proper, pgrun-guardian by argv[0], in the same process; exit 127 if it
 # cannot. No libc, no stack frame: system calls only.
 	.globl	_start
@@ -70,6 +71,12 @@ _start:
 	lea	16(%rsp,%rcx,8), %r10
 	mov	$0x1000, %r8d
 	syscall
+	mov	$59, %eax		# else execve("/proc/self/fd/6", argv, envp)
+	lea	fd6(%rip), %rdi		# (a seccomp profile without execveat)
+	lea	8(%rsp), %rsi
+	mov	(%rsp), %rcx
+	lea	16(%rsp,%rcx,8), %rdx
+	syscall
 	mov	$127, %edi
 	jmp	5f
 4:	xor	%edi, %edi
@@ -79,3 +86,4 @@ sigs:	.byte	1, 2, 3, 13, 20, 21, 22, 0	# HUP INT QUIT PIPE TSTP TTIN TTOU
 empty:	.byte	0
 killfile:	.asciz	"cgroup.kill"
 one:	.ascii	"1"
+fd6:	.asciz	"/proc/self/fd/6"
