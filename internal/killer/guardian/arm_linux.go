@@ -3,7 +3,6 @@ package guardian
 import (
 	"errors"
 	"fmt"
-	"os"
 	"runtime"
 	"sync"
 	"sync/atomic"
@@ -152,30 +151,8 @@ func (g *Guardian) fork() (pid, lifeline int, err error) {
 		Files: []uintptr{uintptr(null), uintptr(null), uintptr(null), uintptr(p[0]), pidfd, cgfd},
 		Sys:   &syscall.SysProcAttr{Setsid: true},
 	}
-	// The watcher waits in the guardian's place where it can (see
-	// watcher_linux.go), given pgrun's executable and pgrun's pidfd,
-	// which it passes on to the guardian it becomes.
-	if path := watcherPath(); path != "" && !watcherOff.Load() {
-		exe, err1 := unix.Open("/proc/self/exe", unix.O_PATH|unix.O_CLOEXEC, 0)
-		self, err2 := unix.PidfdOpen(os.Getpid(), 0)
-		if err1 == nil && err2 == nil {
-			watched := spec
-			watched.Watched = true
-			wattr := *attr
-			wattr.Files = append(attr.Files[:len(attr.Files):len(attr.Files)], uintptr(exe), uintptr(self))
-			pid, err = syscall.ForkExec(path, watched.args(), &wattr)
-			if err != nil {
-				watcherOff.Store(true) // as it will every time
-			}
-		}
-		for _, fd := range []int{exe, self} {
-			if fd >= 0 {
-				unix.Close(fd)
-			}
-		}
-		if err1 == nil && err2 == nil && err == nil {
-			return pid, p[1], nil
-		}
+	if pid, ok := forkWatcher(spec, attr); ok {
+		return pid, p[1], nil
 	}
 	pid, err = syscall.ForkExec("/proc/self/exe", spec.args(), attr)
 	if err != nil {

@@ -2,9 +2,12 @@ package guardian
 
 import (
 	"math"
+	"os"
+	"slices"
 	"strconv"
 	"sync"
 	"sync/atomic"
+	"syscall"
 
 	"golang.org/x/sys/unix"
 )
@@ -63,3 +66,33 @@ var watcherOff atomic.Bool
 // SetWatcher turns the watcher off (or back on) for later guardians. It
 // exists so that tests cover the guardian that waits itself too.
 func SetWatcher(on bool) { watcherOff.Store(!on) }
+
+// forkWatcher starts the watcher in the guardian's place, where it can,
+// as attr says plus pgrun's executable as exeFd and pgrun's pidfd as
+// pgrunFd, which it passes on to the guardian it becomes. It reports
+// false where it cannot: the caller starts the guardian proper.
+func forkWatcher(spec Spec, attr *syscall.ProcAttr) (int, bool) {
+	path := watcherPath()
+	if path == "" || watcherOff.Load() {
+		return 0, false
+	}
+	exe, err := unix.Open("/proc/self/exe", unix.O_PATH|unix.O_CLOEXEC, 0)
+	if err != nil {
+		return 0, false
+	}
+	defer unix.Close(exe)
+	self, err := unix.PidfdOpen(os.Getpid(), 0)
+	if err != nil {
+		return 0, false
+	}
+	defer unix.Close(self)
+	spec.Watched = true
+	wattr := *attr
+	wattr.Files = append(slices.Clip(attr.Files), uintptr(exe), uintptr(self))
+	pid, err := syscall.ForkExec(path, spec.args(), &wattr)
+	if err != nil {
+		watcherOff.Store(true) // as it will every time
+		return 0, false
+	}
+	return pid, true
+}
