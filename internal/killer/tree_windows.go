@@ -51,11 +51,10 @@ func newJobTree(c *containment, leader windows.Handle, pid int) *jobTree {
 		changes: make(chan struct{}, 1), ended: make(chan struct{}), port: make(chan struct{}),
 		watched: make(chan struct{}),
 	}
-	job := c.job
 	go func() {
 		defer close(t.port)
 		for {
-			if _, _, err := job.Next(); err != nil {
+			if _, _, err := t.job.Next(); err != nil {
 				return // closed by Release
 			}
 			if portNews {

@@ -30,15 +30,26 @@ func TestMain(m *testing.M) {
 	case "leave": // exits at once, leaving a child
 		spawn("leave-child")
 		os.Exit(3)
-	case "leave-child": // exits soon, leaving a grandchild
+	case "leave-child": // exits once released, leaving a grandchild
 		spawn("linger")
-		time.Sleep(time.Second)
+		waitReleased()
 		os.Exit(0)
-	case "linger":
-		time.Sleep(2 * time.Second)
+	case "linger": // exits a moment after it
+		waitReleased()
+		time.Sleep(500 * time.Millisecond)
 		os.Exit(0)
 	}
 	os.Exit(m.Run())
+}
+
+// waitReleased waits until the file $KILLER_TEST_RELEASE exists, for
+// patience at most.
+func waitReleased() {
+	for deadline := time.Now().Add(patience); time.Now().Before(deadline); time.Sleep(10 * time.Millisecond) {
+		if _, err := os.Stat(os.Getenv("KILLER_TEST_RELEASE")); err == nil {
+			return
+		}
+	}
 }
 
 // spawn starts the test binary as helper and leaves it.
@@ -160,6 +171,8 @@ func TestStartExit(t *testing.T) {
 func TestLeftoversWithoutThePort(t *testing.T) {
 	portNews = false
 	t.Cleanup(func() { portNews = true })
+	release := filepath.Join(tempDir(t), "release")
+	t.Setenv("KILLER_TEST_RELEASE", release)
 	tree, _ := start(t, "leave")
 	deadline := time.After(patience)
 	for exited := false; !exited; {
@@ -177,6 +190,9 @@ func TestLeftoversWithoutThePort(t *testing.T) {
 	}
 	if alive, err := tree.Alive(); err != nil || !alive {
 		t.Fatalf("Alive() after the command exited = %v, %v; want its child", alive, err)
+	}
+	if err := os.WriteFile(release, nil, 0o666); err != nil {
+		t.Fatal(err)
 	}
 	settle(t, tree)
 	exit, err := tree.Release()

@@ -18,17 +18,18 @@ import (
 func TestMain(m *testing.M) {
 	switch os.Getenv("JOBOBJECT_TEST_HELPER") {
 	case "breakaway":
-		// Asks for a child out of the job, writes what happened.
+		// Asks for a child out of the job, and starts one in the job
+		// (that outlives this process), then writes what happened:
+		// once the file is written, both children exist.
 		err := startSelf("sleep", windows.CREATE_BREAKAWAY_FROM_JOB)
 		result := "started"
 		if err != nil {
 			result = "refused"
 		}
-		os.WriteFile(os.Getenv("JOBOBJECT_TEST_OUT"), []byte(result), 0o666)
-		// And a child in the job, that outlives this process.
 		if err := startSelf("sleep", 0); err != nil {
 			os.Exit(3)
 		}
+		os.WriteFile(os.Getenv("JOBOBJECT_TEST_OUT"), []byte(result), 0o666)
 		time.Sleep(time.Minute)
 		os.Exit(0)
 	case "sleep":
@@ -129,15 +130,11 @@ func TestNoBreakawayAndTerminate(t *testing.T) {
 	if b, _ := os.ReadFile(out); string(b) != "refused" {
 		t.Errorf("CREATE_BREAKAWAY_FROM_JOB: %q; want refused", b)
 	}
-	// The helper and the child it started in the job.
-	var pids []uint32
-	for deadline := time.Now().Add(20 * time.Second); time.Now().Before(deadline); time.Sleep(50 * time.Millisecond) {
-		if pids, err = j.Pids(); err != nil {
-			t.Fatal(err)
-		}
-		if len(pids) == 2 {
-			break
-		}
+	// The helper and the child it started in the job, which exists
+	// since out was written.
+	pids, err := j.Pids()
+	if err != nil {
+		t.Fatal(err)
 	}
 	if len(pids) != 2 || !slices.Contains(pids, pid) {
 		t.Fatalf("Pids() = %v; want %d and its child", pids, pid)
