@@ -159,11 +159,9 @@ func (c *Cgroup) Kill() error {
 // sweep races the removal.
 func (c *Cgroup) Remove() error {
 	// Most often it holds no cgroup: one rmdir, without reading it.
-	err := unix.Rmdir(c.Dir)
-	if err != nil && err != unix.ENOENT {
+	var err error
+	if rerr := unix.Rmdir(c.Dir); rerr != nil && rerr != unix.ENOENT {
 		err = removeTree(c.Dir)
-	} else {
-		err = nil
 	}
 	if c.fd >= 0 {
 		unix.Close(c.fd)
